@@ -8,11 +8,10 @@ and a reviewer still sees them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from policy_engine.findings import Verdict
-from policy_engine.report.base import RenderOptions, fingerprint, notes, posix_path
+from policy_engine.report.base import RenderOptions, fingerprint, notes, posix_path, sha256_hex
 
 SEVERITIES = {"critical": "blocker", "high": "critical", "medium": "major", "low": "minor", "info": "info"}
 
@@ -29,7 +28,7 @@ class GitlabFormat:
             occurrence = seen.get(print_, 0)
             seen[print_] = occurrence + 1
             if occurrence:
-                print_ = hashlib.sha256(f"{print_}#{occurrence}".encode()).hexdigest()
+                print_ = sha256_hex(f"{print_}#{occurrence}")
             description = f"{finding.rule}: {finding.title or finding.message}"
             if finding.title and finding.message and finding.message != finding.title:
                 description = f"{description} — {finding.message}"

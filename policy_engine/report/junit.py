@@ -15,8 +15,9 @@ import xml.etree.ElementTree as ET
 from policy_engine.findings import Finding, Verdict
 from policy_engine.report.base import RenderOptions, RuleInfo, notes, ordered, printable, rule_catalog
 
-# Characters XML 1.0 cannot carry at all, even escaped; artifact content quoted in messages may have them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# XML 1.0 cannot carry control characters or U+FFFE/U+FFFF even escaped; artifact content quoted in
+# messages may have them. printable() already makes controls and lone surrogates visible.
+_NOT_XML = re.compile("[\ufffe\uffff]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
