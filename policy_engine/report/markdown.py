@@ -22,11 +22,12 @@ class MarkdownFormat:
     def render(self, verdict: Verdict, options: RenderOptions) -> str:
         label = DECISION_LABELS.get(verdict.decision, verdict.decision.upper())
         counts = verdict.summary()
+        as_of = f", as of {cell(verdict.as_of)}" if verdict.as_of else ""
         rulesets = ", ".join(f"{cell(r.id)} {cell(r.version)}" for r in verdict.rulesets) or "none"
         lines = [
             f"## complyai: **{label}**",
             "",
-            f"Gate: fail on `{verdict.fail_on}` at stage `{verdict.stage}`, as of {cell(verdict.as_of)}. "
+            f"Gate: fail on `{verdict.fail_on}` at stage `{verdict.stage}`{as_of}. "
             f"{len(verdict.controls_evaluated)} controls on {len(verdict.artifacts)} artifacts; "
             f"rulesets: {rulesets}; complyai {cell(verdict.tool_version)}.",
             "",
