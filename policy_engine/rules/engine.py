@@ -1,0 +1,116 @@
+"""Compile the loaded rulesets once and evaluate requests in batches, failing closed.
+
+Cedar skips a forbid whose evaluation errors, which would read as compliance. Every evaluation error
+and every NoDecision therefore comes back as an ``EvalError`` naming the control, and the pipeline
+turns it into a COMPLYAI-EVAL finding.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cedarpy
+
+from policy_engine.errors import RulesetError
+from policy_engine.rules.ruleset import Control, Ruleset
+from policy_engine.rules.schema import build_schema
+
+POLICY_ID = re.compile(r"\bpolicy\d+\b")
+PRINCIPAL = {"type": "Auditor", "id": "complyai"}
+ACTION_ENTITIES = [
+    {"uid": {"type": "Action", "id": "commit"}, "attrs": {}, "parents": []},
+    {"uid": {"type": "Action", "id": "release"}, "attrs": {}, "parents": [{"type": "Action", "id": "commit"}]},
+    {"uid": {"type": "Action", "id": "deploy"}, "attrs": {}, "parents": [{"type": "Action", "id": "release"}]},
+]
+
+
+@dataclass
+class Request:
+    resource: dict[str, str]  # {"type": "ModelCard", "id": "..."}
+    context: dict[str, Any]
+    tag: Any = None  # the caller's handle (subject artifact, bundle)
+
+
+@dataclass
+class Outcome:
+    request: Request
+    violated: list[Control] = field(default_factory=list)
+    errors: list[tuple[Control | None, str]] = field(default_factory=list)
+
+
+class RuleEngine:
+    """The loaded rulesets as one validated Cedar policy set."""
+
+    def __init__(self, rulesets: Sequence[Ruleset], vocabulary: dict) -> None:
+        self.rulesets = list(rulesets)
+        self.controls: dict[str, Control] = {}
+        for ruleset in self.rulesets:
+            for control in ruleset.controls:
+                if control.id in self.controls:
+                    other = self.controls[control.id]
+                    raise RulesetError(f"{control.source}: control id {control.id} is also defined by "
+                                       f"ruleset {other.ruleset} ({other.source})")
+                self.controls[control.id] = control
+        date_names = {name for ruleset in self.rulesets for name in ruleset.dates}
+        self.dates = {name: nd.date for ruleset in self.rulesets for name, nd in ruleset.dates.items()}
+        self.schema_text = build_schema(vocabulary["fields"], date_names)
+        self.schema = cedarpy.Schema.from_str(self.schema_text)
+        self.policy_text = "\n".join(ruleset.policy_text for ruleset in self.rulesets)
+        self._validate()
+        self.policy_set = cedarpy.PolicySet.from_str(self.policy_text)
+        annotations = json.loads(cedarpy.policies_to_json_str(self.policy_text))["staticPolicies"]
+        self.by_policy_id = {
+            pid: self.controls[p["annotations"]["id"]]
+            for pid, p in annotations.items()
+            if p["effect"] == "forbid" and p.get("annotations", {}).get("id") in self.controls
+        }
+
+    def _validate(self) -> None:
+        for ruleset in self.rulesets:
+            result = cedarpy.validate_policies(ruleset.policy_text, self.schema)
+            if result.validation_passed:
+                continue
+            by_id = {c.id: c for c in ruleset.controls}
+            problems = []
+            for error in result.errors[:10]:
+                control_id = result.id_annotations_by_policy_id.get(error.policy_id)
+                where = by_id[control_id].source if control_id in by_id else str(ruleset.path)
+                problems.append(f"{where}: {control_id or error.policy_id}: {error.error}")
+            raise RulesetError(
+                f"ruleset {ruleset.id} does not validate against the artifact schema:\n  " + "\n  ".join(problems),
+                hint="fields must exist in model_cards/vocabulary.yaml with the type used; guard optional "
+                     "fields with `has`")
+
+    def derived_for(self, kinds: set[str]) -> dict[str, Any]:
+        """Derived expressions of the controls that can apply to these artifact kinds."""
+        return {name: node for control in self.controls.values() if kinds & set(control.applies_to)
+                for name, node in control.derived.items()}
+
+    def evaluate(self, stage: str, requests: list[Request], entities: list[dict]) -> list[Outcome]:
+        if not requests:
+            return []
+        entity_handle = cedarpy.Entities.from_json_str(json.dumps(entities + ACTION_ENTITIES + [
+            {"uid": PRINCIPAL, "attrs": {}, "parents": []}]), self.schema)
+        batch = [{"principal": PRINCIPAL, "action": {"type": "Action", "id": stage},
+                  "resource": request.resource, "context": request.context} for request in requests]
+        results = cedarpy.is_authorized_batch(batch, self.policy_set, entity_handle, self.schema)
+        outcomes = []
+        for request, result in zip(requests, results, strict=True):
+            outcome = Outcome(request)
+            for reason in result.diagnostics.reasons:
+                control = self.by_policy_id.get(reason)
+                if control is not None:
+                    outcome.violated.append(control)
+            for message in result.diagnostics.errors:
+                text = str(message)
+                ids = POLICY_ID.findall(text)
+                control = self.by_policy_id.get(ids[0]) if ids else None
+                outcome.errors.append((control, text))
+            if str(result.decision).endswith("NoDecision") and not outcome.errors:
+                outcome.errors.append((None, "Cedar returned no decision"))
+            outcomes.append(outcome)
+        return outcomes

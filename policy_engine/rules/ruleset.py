@@ -1,0 +1,195 @@
+"""Load rulesets: a folder with ruleset.yaml (metadata, dates) and *.cedar files (one forbid per control)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cedarpy
+import yaml
+
+from policy_engine.errors import RulesetError
+from policy_engine.findings import SEVERITIES, STAGES
+from policy_engine.rules import expr
+
+REQUIRED_ANNOTATIONS = ("id", "severity", "title", "citation", "remediation")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class NamedDate:
+    name: str
+    date: str
+    source: str = ""
+    pending: str | None = None
+    pending_source: str = ""
+
+
+@dataclass
+class Control:
+    id: str
+    ruleset: str
+    severity: str
+    title: str
+    citation: str
+    remediation: str
+    stage: str  # the earliest stage at which it holds (commit ⊃ release ⊃ deploy)
+    applies_to: tuple[str, ...]
+    requirement: str = ""
+    pointer: str = ""
+    effective: str | None = None  # ISO date
+    effective_name: str | None = None  # the ruleset milestone it follows, when named
+    pending: str | None = None  # an announced but unconfirmed new date
+    fields_read: tuple[str, ...] = ()
+    applies_when: str = ""
+    check: str = ""
+    derived: dict[str, expr.Node] = field(default_factory=dict)  # "ID#n" -> parsed expression
+    source: str = ""  # file:line of the policy
+
+    def holds_at(self, stage: str) -> bool:
+        return STAGES.index(stage) >= STAGES.index(self.stage)
+
+
+@dataclass
+class Ruleset:
+    id: str
+    title: str
+    law: str
+    version: str
+    path: Path
+    reference: str = ""
+    dates: dict[str, NamedDate] = field(default_factory=dict)
+    policy_text: str = ""
+    sha256: str = ""
+    controls: list[Control] = field(default_factory=list)
+
+
+def _stage_of(policy: dict, where: str) -> str:
+    action = policy.get("action", {})
+    op = action.get("op")
+    entity = action.get("entity", {})
+    if op == "All":
+        return "commit"
+    if op in ("==", "in") and entity.get("type") == "Action" and entity.get("id") in STAGES:
+        return entity["id"]
+    raise RulesetError(f"{where}: the action scope must be `action in Action::\"commit|release\"` "
+                       f"or `action == Action::\"deploy\"`")
+
+
+def _policy_lines(text: str) -> list[int]:
+    """Line number of each policy's first annotation or keyword, in text order."""
+    lines = []
+    in_policy = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not in_policy and (stripped.startswith("@") or stripped.startswith(("permit", "forbid"))):
+            lines.append(number)
+            in_policy = True
+        if in_policy and stripped.endswith(";") and not stripped.startswith("@"):
+            in_policy = False
+    return lines
+
+
+def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
+    """Parse ruleset.yaml and the Cedar files of one folder. Schema validation happens in the engine."""
+    meta_path = folder / "ruleset.yaml"
+    if not meta_path.is_file():
+        raise RulesetError(f"{folder}: not a ruleset (no ruleset.yaml)",
+                           hint="a ruleset is a folder with ruleset.yaml and one or more .cedar files")
+    try:
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{meta_path}:{mark.line + 1}:{mark.column + 1}" if mark else str(meta_path)
+        raise RulesetError(f"{where}: invalid YAML: {getattr(error, 'problem', error)}") from error
+    for key in ("id", "title", "version"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise RulesetError(f"{meta_path}: `{key}` is required (a string)")
+    dates = {}
+    for name, entry in (meta.get("dates") or {}).items():
+        entry = entry if isinstance(entry, dict) else {"date": entry}
+        date = str(entry.get("date", ""))
+        if not DATE.match(date):
+            raise RulesetError(f"{meta_path}: dates.{name}.date must be an ISO date (YYYY-MM-DD), got {date!r}")
+        pending = entry.get("pending")
+        dates[name] = NamedDate(name, date, str(entry.get("source", "")),
+                                str(pending) if pending else None, str(entry.get("pending_source", "")))
+    cedar_files = sorted(folder.glob("*.cedar"))
+    if not cedar_files:
+        raise RulesetError(f"{folder}: no .cedar files")
+    ruleset = Ruleset(id=meta["id"], title=meta["title"], law=str(meta.get("law", "")), version=meta["version"],
+                      path=folder, reference=str(meta.get("reference", "")), dates=dates)
+    digest = hashlib.sha256(meta_path.read_bytes())
+    texts = []
+    for cedar_file in cedar_files:
+        text = cedar_file.read_text(encoding="utf-8")
+        digest.update(cedar_file.name.encode() + b"\0" + text.encode())
+        ruleset.controls.extend(_controls(cedar_file, text, ruleset, vocabulary))
+        texts.append(text)
+    ruleset.policy_text = "\n".join(texts)
+    ruleset.sha256 = digest.hexdigest()
+    seen: dict[str, str] = {}
+    for control in ruleset.controls:
+        if control.id in seen:
+            raise RulesetError(f"{control.source}: duplicate control id {control.id} (also at {seen[control.id]})")
+        seen[control.id] = control.source
+    return ruleset
+
+
+def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> list[Control]:
+    try:
+        policies = json.loads(cedarpy.policies_to_json_str(text))["staticPolicies"]
+    except (ValueError, RuntimeError) as error:
+        raise RulesetError(f"{path}: Cedar syntax error: {error}",
+                           hint="check the policy near the reported position; `cedar format` style is expected") from error
+    lines = _policy_lines(text)
+    controls = []
+    for policy_id, policy in sorted(policies.items(), key=lambda item: int(item[0].removeprefix("policy"))):
+        index = int(policy_id.removeprefix("policy"))
+        where = f"{path}:{lines[index] if index < len(lines) else 1}"
+        if policy["effect"] != "forbid":
+            continue
+        notes = policy.get("annotations") or {}
+        missing = [key for key in REQUIRED_ANNOTATIONS if not notes.get(key)]
+        if missing:
+            raise RulesetError(f"{where}: forbid policy lacks annotation(s) {', '.join('@' + m for m in missing)}",
+                               hint="every control carries @id, @severity, @title, @citation and @remediation")
+        if notes["severity"] not in SEVERITIES:
+            raise RulesetError(f"{where}: @severity({notes['severity']!r}) must be one of {', '.join(SEVERITIES)}")
+        effective_name = None
+        effective = notes.get("effective")
+        pending = None
+        if effective and not DATE.match(effective):
+            if effective not in ruleset.dates:
+                raise RulesetError(f"{where}: @effective({effective!r}) is neither a date nor a name in "
+                                   f"ruleset.yaml dates ({', '.join(ruleset.dates) or 'none defined'})")
+            named = ruleset.dates[effective]
+            effective_name, effective, pending = named.name, named.date, named.pending
+        derived = {}
+        for key, source in notes.items():
+            if key.startswith("derive_"):
+                name = f"{notes['id']}#{key.removeprefix('derive_')}"
+                try:
+                    derived[name] = expr.parse(source, vocabulary.get("constants"), vocabulary.get("macros"))
+                except expr.ExpressionError as error:
+                    raise RulesetError(f"{where}: @{key}: {error}") from error
+        applies_to = tuple(a.strip() for a in notes.get("applies_to", "").split(",") if a.strip())
+        controls.append(Control(
+            id=notes["id"], ruleset=ruleset.id, severity=notes["severity"], title=notes["title"],
+            citation=notes["citation"], remediation=notes["remediation"], stage=_stage_of(policy, where),
+            applies_to=applies_to or ("model_card", "data_manifest", "sbom", "workload"),
+            requirement=notes.get("requirement", ""), pointer=notes.get("pointer", ""),
+            effective=effective, effective_name=effective_name, pending=pending,
+            fields_read=tuple(f.strip() for f in notes.get("fields", "").split(",") if f.strip()),
+            applies_when=notes.get("applies_when", ""), check=notes.get("check", ""),
+            derived=derived, source=where,
+        ))
+    return controls
+
+
+def today() -> dt.date:
+    return dt.date.today()
