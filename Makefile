@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   installs complyai into .venv and audits samples/
+#   make test   runs the whole test suite (installs first if needed)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install demo test lint bench docs clean
+
+$(BIN)/complyai: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(BIN)/complyai
+
+install: $(BIN)/complyai
+
+demo: install
+	-$(BIN)/complyai audit samples/
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+docs: install
+	$(BIN)/complyai rules docs --out docs/rules
+
+bench: install
+	$(BIN)/python benchmarks/audit_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info .complyai
