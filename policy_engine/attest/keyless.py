@@ -8,6 +8,7 @@ root: the public-good production root bundled in sigstore-python, or a file give
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,11 @@ def verify_bundle(
         bundle = Bundle.from_json(bundle_json)
     except Exception as exc:  # pydantic and sigstore errors for a damaged bundle
         raise VerificationError(f"not a valid Sigstore bundle: {_first_line(exc)}") from None
+    if "dsseEnvelope" not in json.loads(bundle_json):
+        raise VerificationError(
+            "the Sigstore bundle signs a plain file, not an in-toto statement: it is not a declaration",
+            hint="complyai declarations are DSSE bundles written by complyai declare --keyless",
+        )
     verifier = _verifier(str(trusted_root) if trusted_root else None)
     failures: list[str] = []
     for trusted in identities:
