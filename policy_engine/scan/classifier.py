@@ -1,0 +1,274 @@
+"""Runtime of complyai's own ONNX classifier: PII token tagging and toxicity scoring in one pass.
+
+The model, its tokenizer and a metadata JSON ship in ``policy_engine/data/classifier/``. Only
+onnxruntime, tokenizers and numpy are needed here; torch is a training-time dependency only.
+
+Texts longer than the model's window are cut into overlapping token windows: every token is scored
+by the window in which it has the most context, and a text's toxicity is the maximum over its
+windows, so nothing is truncated silently. Windows of all texts are sorted by length before they are
+batched, which keeps padding (wasted compute) small.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policy_engine.errors import ComplyError, UsageError
+
+if TYPE_CHECKING:  # numpy is imported lazily at run time, like onnxruntime
+    import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "classifier"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+METADATA_FILE = "metadata.json"
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+# Environment override for the CPU thread count (e.g. when several scanners share one host).
+THREADS_ENV = "COMPLYAI_CLASSIFIER_THREADS"
+
+Entity = tuple[int, int, str, float]
+
+
+@dataclass
+class Prediction:
+    """What the model says about one text."""
+
+    entities: list[Entity] = field(default_factory=list)  # (start, end, type, score), end-exclusive chars
+    toxicity: float = 0.0  # probability that the text is toxic
+    toxicity_subtypes: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    name: str
+    version: str
+    max_length: int
+    bio_labels: tuple[str, ...]
+    toxicity_outputs: tuple[str, ...]  # first is "toxic", the rest subtypes
+    cls_id: int
+    sep_id: int
+    pad_id: int
+
+    @classmethod
+    def read(cls, path: Path) -> Metadata:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                name=str(raw["name"]),
+                version=str(raw["version"]),
+                max_length=int(raw["max_length"]),
+                bio_labels=tuple(raw["bio_labels"]),
+                toxicity_outputs=tuple(raw["toxicity_outputs"]),
+                cls_id=int(raw["special_ids"]["cls"]),
+                sep_id=int(raw["special_ids"]["sep"]),
+                pad_id=int(raw["special_ids"]["pad"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ComplyError(
+                f"{path}: the classifier metadata cannot be read ({exc})",
+                hint="reinstall complyai, or regenerate the model with training/export.py",
+            ) from exc
+
+
+def physical_cores() -> int:
+    """Physical cores usable by this process: hyper-threads share one core's matmul units."""
+    override = os.environ.get(THREADS_ENV, "").strip()
+    if override.isdigit() and int(override) > 0:
+        return int(override)
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count() or 1
+    cores: set[tuple[str, str]] = set()
+    try:
+        physical = core = ""
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key = key.strip()
+            if key == "physical id":
+                physical = value.strip()
+            elif key == "core id":
+                core = value.strip()
+                cores.add((physical, core))
+    except OSError:
+        pass
+    # Hyper-threading halves logical CPUs; never go above what the affinity mask allows.
+    logical = os.cpu_count() or usable
+    per_core = max(1, logical // len(cores)) if cores else 1
+    return max(1, usable // per_core)
+
+
+def window_spans(n_tokens: int, window: int, stride: int) -> list[tuple[int, int]]:
+    """Token ranges [a, b) of the windows covering n_tokens; consecutive windows overlap."""
+    if n_tokens <= window:
+        return [(0, n_tokens)]
+    spans, start = [], 0
+    while True:
+        end = min(start + window, n_tokens)
+        spans.append((start, end))
+        if end == n_tokens:
+            return spans
+        start += stride
+
+
+def extend_over_marks(text: str, end: int) -> int:
+    """Move a span end past combining marks the (accent-stripping) tokenizer dropped, e.g. Hindi matras."""
+    while end < len(text) and (unicodedata.category(text[end]).startswith("M") or text[end] == "\u200d"):
+        end += 1
+    return end
+
+
+def decode_bio(
+    probs: np.ndarray, offsets: list[tuple[int, int]], text: str, labels: tuple[str, ...]
+) -> list[Entity]:
+    """Turn per-token label probabilities [T, L] into char spans; a span's score is its tokens' mean."""
+    best = probs.argmax(axis=-1)
+    entities: list[Entity] = []
+    current: list[Any] | None = None  # [first_token, last_token, type, [scores]]
+
+    def close() -> None:
+        if current is not None:
+            start = offsets[current[0]][0]
+            end = extend_over_marks(text, offsets[current[1]][1])
+            entities.append((start, end, current[2], float(sum(current[3]) / len(current[3]))))
+
+    for i, label_id in enumerate(best):
+        label = labels[int(label_id)]
+        if label == "O":
+            close()
+            current = None
+            continue
+        prefix, kind = label.split("-", 1)
+        score = float(probs[i, label_id])
+        if prefix == "B" or current is None or current[2] != kind:
+            close()
+            current = [i, i, kind, [score]]
+        else:
+            current[1] = i
+            current[3].append(score)
+    close()
+    return entities
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class Classifier:
+    """One ONNX session plus its tokenizer. Thread-safe for predict (onnxruntime sessions are)."""
+
+    def __init__(self, model_dir: Path = DATA_DIR, *, prefer_gpu: bool = True) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_dir = Path(model_dir)
+        self.meta = Metadata.read(self.model_dir / METADATA_FILE)
+        self.name = self.meta.name
+        self.version = self.meta.version
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
+        # Windows are cut here, never by the tokenizer: its truncation would drop text silently.
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = physical_cores()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        providers = [CPU]
+        # get_available_providers lists what is compiled in; the session below tells what really runs.
+        if prefer_gpu and CUDA in ort.get_available_providers():
+            providers = [CUDA, CPU]
+        self.session = ort.InferenceSession(
+            str(self.model_dir / MODEL_FILE), sess_options=options, providers=providers
+        )
+        self.provider = self.session.get_providers()[0]
+        self.window = self.meta.max_length - 2  # room for [CLS] and [SEP]
+        self.stride = max(1, self.window * 3 // 4)
+        self.entity_types = sorted({label[2:] for label in self.meta.bio_labels if label != "O"})
+
+    def __repr__(self) -> str:
+        return f"Classifier(name={self.name!r}, version={self.version!r}, provider={self.provider!r})"
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
+        """Entities and toxicity for each text, in input order."""
+        import numpy as np
+
+        if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
+            raise UsageError("Classifier.predict takes a list of str", hint="wrap a single text as [text]")
+        if batch_size < 1:
+            raise UsageError(f"batch_size must be >= 1, got {batch_size}")
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        # (text index, token start, token end) for every window of every text.
+        windows = [
+            (i, a, b)
+            for i, enc in enumerate(encodings)
+            for a, b in window_spans(len(enc.ids), self.window, self.stride)
+        ]
+        windows.sort(key=lambda w: w[2] - w[1])
+        n_labels = len(self.meta.bio_labels)
+        token_probs = [np.zeros((len(enc.ids), n_labels), dtype=np.float32) for enc in encodings]
+        token_margin = [np.full(len(enc.ids), -1, dtype=np.int64) for enc in encodings]
+        seq_probs = np.zeros((len(texts), len(self.meta.toxicity_outputs)), dtype=np.float32)
+
+        for first in range(0, len(windows), batch_size):
+            batch = windows[first : first + batch_size]
+            width = max(b - a for _, a, b in batch) + 2
+            ids = np.full((len(batch), width), self.meta.pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, (i, a, b) in enumerate(batch):
+                n = b - a
+                ids[row, 0] = self.meta.cls_id
+                ids[row, 1 : n + 1] = encodings[i].ids[a:b]
+                ids[row, n + 1] = self.meta.sep_id
+                mask[row, : n + 2] = 1
+            token_logits, seq_logits = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            seq = _sigmoid(seq_logits.astype(np.float32))
+            for row, (i, a, b) in enumerate(batch):
+                n = b - a
+                seq_probs[i] = np.maximum(seq_probs[i], seq[row])
+                if n == 0:
+                    continue
+                probs = _softmax(token_logits[row, 1 : n + 1].astype(np.float32))
+                pos = np.arange(n)
+                # A token's context in this window: its distance to the nearer window edge.
+                margin = np.minimum(pos, n - 1 - pos)
+                better = margin > token_margin[i][a:b]
+                token_probs[i][a:b][better] = probs[better]
+                token_margin[i][a:b][better] = margin[better]
+
+        predictions = []
+        subtypes = self.meta.toxicity_outputs[1:]
+        for i, enc in enumerate(encodings):
+            entities = decode_bio(token_probs[i], enc.offsets, texts[i], self.meta.bio_labels) if enc.ids else []
+            predictions.append(
+                Prediction(
+                    entities=entities,
+                    toxicity=float(seq_probs[i, 0]),
+                    toxicity_subtypes={name: float(seq_probs[i, k + 1]) for k, name in enumerate(subtypes)},
+                )
+            )
+        return predictions
+
+
+def load_classifier(*, prefer_gpu: bool = True, model_dir: Path | None = None) -> Classifier | None:
+    """The shipped classifier, or None when the package was built without the model file."""
+    directory = Path(model_dir) if model_dir is not None else DATA_DIR
+    if not (directory / MODEL_FILE).is_file():
+        return None
+    return Classifier(directory, prefer_gpu=prefer_gpu)
