@@ -99,20 +99,27 @@ def outline(statement: dict[str, Any], verification: str) -> Outline:
     return [(title, [(label, str(value)) for label, value in rows]) for title, rows in sections]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
 
 
 def _md(text: str) -> str:
-    """Escape Markdown and inline HTML so a field cannot inject links, markup or table cells."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Escape Markdown and inline HTML so a field cannot inject links, markup, headings or table cells."""
+    text = text.replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def render_markdown(statement: dict[str, Any], verification: str) -> str:
     lines = [f"# {TITLE}", ""]
     for title, rows in outline(statement, verification):
-        lines += [f"## {_md(title)}", ""]
+        lines += [f"## {title}", ""]  # titles are ours, not the declaration's
+        bullets = len(rows) > 1
         for label, value in rows:
-            lines.append(f"- **{_md(label)}:** {_md(value)}" if label else _md(value))
+            if label:
+                lines.append(f"- **{_md(label)}:** {_md(value)}")
+            else:
+                lines.append(f"- {_md(value)}" if bullets else _md(value))
         lines.append("")
     return "\n".join(lines)
 
