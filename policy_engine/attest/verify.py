@@ -77,6 +77,14 @@ class VerifiedStatement:
         names = {i.get("name") for i in self.predicate.get("images", []) if isinstance(i, dict)}
         return [s for s in self.subjects if s.name in names]
 
+    def images(self) -> list[dict[str, str]]:
+        """{ref, name, digest} of each covered image whose digest is a signed subject."""
+        subjects = {(s.name, f"sha256:{s.sha256}") for s in self.subjects}
+        return [
+            i for i in self.predicate.get("images", [])
+            if isinstance(i, dict) and (i.get("name"), i.get("digest")) in subjects
+        ]
+
     def image_digests(self) -> list[str]:
         """`sha256:<hex>` of every image the declaration covers (what the webhook compares to a Pod's)."""
         return [f"sha256:{s.sha256}" for s in self.image_subjects]

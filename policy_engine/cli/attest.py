@@ -229,6 +229,10 @@ def verify(
         click.echo(f"  covers image {digest}")
     if not files:
         click.echo("  no files given: only the signature and statement were checked, not file contents")
+    else:
+        unchecked = [s.name for s in verified.file_subjects if s not in {subject for _, subject in matched}]
+        if unchecked:
+            click.echo(f"  covered but not given, so not checked: {', '.join(unchecked)}")
     if verdict:
         click.echo(f"  re-evaluated at deploy: {verdict.decision}")
 

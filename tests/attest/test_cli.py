@@ -172,3 +172,22 @@ def test_render_of_a_damaged_file(runner, tmp_path):
     bad.write_text('{"payloadType": "application/vnd.in-toto+json", "payload": "!!"')
     result = invoke(runner, declare, "--render", "html", bad)
     assert result.exit_code == 1 and "truncated" in result.output
+
+
+def test_verify_names_covered_files_that_were_not_given(runner, declared, project, keypair):
+    result = invoke(runner, verify, declared, "--key", keypair["pub"], project["card"])
+    assert "covered but not given, so not checked: model/sbom.cdx.json, model/data/train.manifest.yaml" in result.output
+
+
+def test_image_digests_for_the_admission_webhook(runner, project, keypair, fake_pipeline, tmp_path):
+    from policy_engine.attest import TrustPolicy, load_declaration, verify_loaded
+
+    image = "registry.example.com/triage:2.1.0@sha256:" + "d" * 64
+    out = tmp_path / "decl.json"
+    assert invoke(runner, declare, project["card"], "--key", keypair["key"], "--image", image, "--out", out).exit_code == 0
+    verified = verify_loaded(load_declaration(out), TrustPolicy.from_key_files([keypair["pub"]]))
+    assert verified.image_digests() == ["sha256:" + "d" * 64]
+    assert verified.images() == [{"ref": image, "name": "registry.example.com/triage", "digest": "sha256:" + "d" * 64}]
+    assert "registry.example.com/triage" not in [s.name for s in verified.file_subjects]
+    result = invoke(runner, verify, out, "--key", keypair["pub"])
+    assert "covers image sha256:" + "d" * 64 in result.output
