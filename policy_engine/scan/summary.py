@@ -83,3 +83,16 @@ def summarise(evidence: Sequence[FileEvidence]) -> dict[str, Any]:
         "date": dates[0] if dates else None,
         "pii_types_found": sorted({PII_TYPE.get(t, OTHER) for t in types}),
     }
+
+
+def evidence_document(evidence: Sequence[FileEvidence]) -> dict[str, Any]:
+    """The ``--format json`` document: schema version, tool, one entry per file, and the summary facts."""
+    from policy_engine.scan.evidence import EVIDENCE_SCHEMA
+    from policy_engine.scan.scanner import SCANNER_VERSION
+
+    return {
+        "schemaVersion": EVIDENCE_SCHEMA,
+        "tool": {"name": "complyai scan", "version": SCANNER_VERSION},
+        "files": [ev.to_dict() for ev in evidence],
+        "summary": summarise(evidence),
+    }
