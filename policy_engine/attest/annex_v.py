@@ -15,16 +15,10 @@ from typing import Any
 
 import yaml
 
-from policy_engine.errors import ComplyError
+from policy_engine.attest.refusals import DeclarationRefused
 
 REGULATION = "Regulation (EU) 2024/1689 (Artificial Intelligence Act)"
 DATA_PROTECTION_LAW = "Regulation (EU) 2016/679, Regulation (EU) 2018/1725 and Directive (EU) 2016/680"
-
-
-class DeclarationRefused(ComplyError):
-    """The declaration cannot be issued: the gate failed or Annex V contents are missing (exit 1)."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from policy_engine import __version__
-from policy_engine.attest.annex_v import DeclarationRefused, annex_v, read_model_card
+from policy_engine.attest.annex_v import annex_v, read_model_card
+from policy_engine.attest.refusals import DeclarationRefused
 from policy_engine.attest.statement import Subject, build_statement, serialise
 from policy_engine.attest.subjects import ImageRef, file_subjects, sha256_file
 from policy_engine.errors import UsageError

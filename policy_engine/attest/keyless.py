@@ -34,6 +34,8 @@ def sign_bundle(payload: bytes, *, identity_token: str | None = None, staging: b
     from sigstore.oidc import IdentityError, IdentityToken, detect_credential
     from sigstore.sign import SigningContext
 
+    from policy_engine.attest.refusals import SigningError
+
     token = identity_token
     if not token:
         try:
@@ -61,12 +63,12 @@ def sign_bundle(payload: bytes, *, identity_token: str | None = None, staging: b
         with context.signer(identity, cache=False) as signer:
             bundle = signer.sign_dsse(statement)
     except SigstoreError as exc:
-        raise VerificationError(
+        raise SigningError(
             f"keyless signing failed: {exc}",
             hint="Sigstore (Fulcio, Rekor) must be reachable; air-gapped sites sign with --key",
         ) from None
     except OSError as exc:
-        raise VerificationError(f"keyless signing failed: cannot reach Sigstore ({exc})") from None
+        raise SigningError(f"keyless signing failed: cannot reach Sigstore ({exc})") from None
     return bundle.to_json()
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policy_engine.attest.annex_v import DeclarationRefused
 from policy_engine.attest.declare import DeclareRequest, LocalKeySigner, declare
+from policy_engine.attest.refusals import DeclarationRefused
 from policy_engine.attest.statement import PAYLOAD_TYPE, PREDICATE_TYPE, STATEMENT_TYPE
 from policy_engine.attest.subjects import parse_image_ref, sha256_file
 from policy_engine.errors import UsageError

@@ -131,3 +131,25 @@ def test_keyless_signing_with_a_malformed_token():
     with pytest.raises(UsageError, match="identity token is not usable"):
         sign_bundle(b"{}", identity_token="not-a-jwt")
 
+
+
+def test_keyless_signing_failure_is_a_refusal_not_a_traceback():
+    """A well-formed token, but Sigstore is unreachable (or rejects it): exit 1 with the reason."""
+    import base64
+    import time
+
+    from policy_engine.attest.keyless import sign_bundle
+    from policy_engine.attest.refusals import SigningError
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = int(time.time())
+    claims = {"iss": BEACON.issuer, "aud": "sigstore", "sub": "repo:example/model:ref:refs/heads/main",
+              "iat": now, "nbf": now, "exp": now + 600}
+    token = f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+    statement = json.dumps({"_type": "https://in-toto.io/Statement/v1", "predicateType": "x", "predicate": {},
+                            "subject": [{"name": "a", "digest": {"sha256": "a" * 64}}]}).encode()
+    with pytest.raises(SigningError, match="keyless signing failed") as error:
+        sign_bundle(statement, identity_token=token)
+    assert error.value.exit_code == 1
