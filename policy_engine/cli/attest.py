@@ -187,7 +187,14 @@ def verify(
     reevaluate: bool,
     fmt: str,
 ) -> None:
-    """Verify DECLARATION: signature, predicate type and version, and that FILES match its digests."""
+    """Verify DECLARATION: signature, predicate type and version, and that FILES match its digests.
+
+    \b
+    A key-signed declaration is a DSSE envelope that cosign (2.x) also verifies, offline:
+      cosign verify-blob-attestation --key PREFIX.pub --insecure-ignore-tlog=true \\
+        --type https://complyai.dev/attestation/eu-declaration-of-conformity/v1 \\
+        --signature decl.json model_card.yaml
+    """
     from policy_engine.attest.keyless import TrustedIdentity
     from policy_engine.attest.verify import TrustPolicy, load_declaration, verify_loaded
 
