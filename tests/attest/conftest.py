@@ -24,6 +24,22 @@ CARD = textwrap.dedent(
       version: 2.1.0
       kind: ai_system
       processes_personal_data: true
+      market:
+        eu_market: true
+      risk:
+        tier: minimal
+        art5_screening:
+          manipulation: false
+          exploitation_of_vulnerabilities: false
+          social_scoring: false
+          predictive_policing_profiling: false
+          facial_image_scraping: false
+          emotion_recognition_work_education: false
+          biometric_categorisation_sensitive: false
+          realtime_rbi_law_enforcement: false
+          sexual_deepfake_or_csam: false
+      attestations:
+        ai_literacy: {status: attested, by: Head of Quality, date: 2025-05-01}
       provider:
         name: Example Health AI GmbH
         contact_address: Musterstrasse 1, 10115 Berlin, Germany
@@ -42,6 +58,22 @@ CARD = textwrap.dedent(
           standards_referenced: ["ISO/IEC 42001:2023", "ISO/IEC 23894:2023"]
           place: Berlin
           signatory: "Dr. A. Example, Head of Quality, on behalf of Example Health AI GmbH"
+    """
+)
+
+MANIFEST = textwrap.dedent(
+    """\
+    apiVersion: complyai/v1
+    kind: DataManifest
+    metadata: {name: train, version: "1"}
+    spec:
+      contains_personal_data: false
+      subjects_in_eu: false
+      controller: {name: Example Health AI GmbH, established_in_eu: true}
+      schema:
+        fields:
+          - {name: text, pii_type: none, justification: free text without identifiers}
+      scan: {date: 2025-05-01, pii_types_found: []}
     """
 )
 
@@ -64,7 +96,7 @@ def project(tmp_path: Path) -> dict[str, Path]:
     sbom = root / "model" / "sbom.cdx.json"
     sbom.write_text('{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}\n')
     manifest = root / "model" / "data" / "train.manifest.yaml"
-    manifest.write_text("apiVersion: complyai/v1\nkind: DataManifest\nmetadata: {name: train, version: '1'}\nspec: {}\n")
+    manifest.write_text(MANIFEST)
     return {"root": root, "card": card, "sbom": sbom, "manifest": manifest}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -76,3 +77,40 @@ def test_declare_refuses_a_failing_sample(cards_by_decision, tmp_path, password)
     assert refused.exit_code == 1
     assert "release gate failed" in refused.output and "Failing controls" in refused.output
     assert not out.exists()
+
+
+def _release_findings(card: Path) -> str:
+    from policy_engine.pipeline import AuditOptions, run_audit
+
+    verdict = run_audit(AuditOptions(paths=[card], stage="release", explicit_only=True))
+    return "; ".join(f"{f.rule} ({f.severity}): {f.message}" for f in verdict.findings)
+
+
+def test_fixture_project_through_the_real_pipeline(project, tmp_path, password, monkeypatch):
+    """The test card is built to pass the bundled rulesets at release; if a ruleset grows, update the card."""
+    monkeypatch.chdir(project["root"])
+    card = Path("model/card.yaml")
+    assert run("keygen", "--out", tmp_path / "k").exit_code == 0
+    out = tmp_path / "decl.json"
+    declared = run("declare", card, "--key", tmp_path / "k.key", "--out", out)
+    assert declared.exit_code == 0, f"{declared.output}\nrelease findings: {_release_findings(card)}"
+    assert "3 subjects" in declared.output
+
+    files = [card, Path("model/sbom.cdx.json"), Path("model/data/train.manifest.yaml")]
+    verified = run("verify", out, "--key", tmp_path / "k.pub", *files, "--reevaluate", "--format", "json")
+    assert verified.exit_code == 0, verified.output
+    report = json.loads(verified.output)
+    assert report["reevaluation"] in ("pass", "warn")
+    assert sorted(f["subject"] for f in report["filesChecked"]) == sorted(p.as_posix() for p in files)
+
+    # A prohibited practice declared after signing: the signature still verifies, the file does not.
+    text = card.read_text().replace("social_scoring: false", "social_scoring: true")
+    card.write_text(text)
+    changed = run("verify", out, "--key", tmp_path / "k.pub", card)
+    assert changed.exit_code == 1 and "changed after the declaration was signed" in changed.output
+
+    # ...and the same card can no longer be declared: the gate names the control.
+    refused = run("declare", card, "--key", tmp_path / "k.key", "--out", tmp_path / "again.json")
+    assert refused.exit_code == 1
+    assert "EUAIA-ART5" in refused.output and "Failing controls" in refused.output
+    assert not (tmp_path / "again.json").exists()
