@@ -145,7 +145,7 @@ def _explain(error: Any) -> list[tuple[str, str]]:
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         hint = ""
         if "string" in expected and isinstance(instance, (int, float, bool)):
-            hint = f"; quote it (\"{instance}\") so YAML does not read it as {_type_name(instance)}"
+            hint = "; put the value in quotes so YAML keeps it as written (unquoted, 1.10 would read as 1.1)"
         elif "boolean" in expected and isinstance(instance, str):
             hint = "; write true or false without quotes"
         return [(pointer, f"{where} must be {wanted}, not {_type_name(instance)} {_short(instance)}{hint}")]
@@ -180,6 +180,7 @@ def schema_problems(
                     "field vocabulary (model_cards/*.schema.json).",
                 )
             )
+    problems.sort(key=lambda p: (p.location.line, p.location.column))
     if len(problems) > MAX_PROBLEMS:
         left = len(problems) - MAX_PROBLEMS
         problems = problems[:MAX_PROBLEMS]
