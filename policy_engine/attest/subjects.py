@@ -111,3 +111,27 @@ def check_files(files: list[Path], subjects: list[Subject]) -> list[tuple[Path, 
             )
         matched.append((path, subject))
     return matched
+
+
+def locate_subjects(subjects: list[Subject], given: list[Path]) -> tuple[list[Path], list[str]]:
+    """Find a file for every subject: a given file, else the subject's name under a folder that a given
+    file's match reveals as the naming base (or the current directory). Returns (files, names not found)."""
+    bases: list[Path] = []
+    found: dict[str, Path] = {}
+    for path in given:
+        subject = match_subject(path, subjects)
+        if subject is not None:
+            found[subject.name] = path
+            resolved = path.resolve()
+            bases.append(resolved.parents[len(Path(subject.name).parts) - 1])
+    bases.append(Path.cwd())
+    missing: list[str] = []
+    for subject in subjects:
+        if subject.name in found:
+            continue
+        candidate = next((b / subject.name for b in bases if (b / subject.name).is_file()), None)
+        if candidate is None:
+            missing.append(subject.name)
+        else:
+            found[subject.name] = candidate
+    return [found[s.name] for s in subjects if s.name in found], missing

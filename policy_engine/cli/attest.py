@@ -90,7 +90,7 @@ def keygen(prefix: Path, expires: dt.datetime | None, force: bool) -> None:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Declaration file to write (with --render: the document; default stdout).")
 @click.option("--render", type=click.Choice(["markdown", "html"]), default=None,
-              help="Instead of declaring: render the declaration file TARGET as an Annex V document.")
+              help="Instead of declaring: render MODEL_CARD, then a declaration file, as an Annex V document.")
 @_reports_errors
 def declare(
     target: Path,
@@ -245,21 +245,19 @@ def verify(
 
 
 def _reevaluate(verified: Any, files: list[Path]) -> Any:
-    """Audit the covered files again at `deploy`; only files whose digests matched are used."""
+    """Audit every covered file again at `deploy`, after checking each against its signed digest."""
     from policy_engine.attest.declare import describe_failures
+    from policy_engine.attest.subjects import locate_subjects
     from policy_engine.pipeline import AuditOptions, run_audit
 
-    paths = files
-    if not paths:
-        # Without explicit files, find the covered files by their subject names from here.
-        paths = [Path(s.name) for s in verified.file_subjects if Path(s.name).is_file()]
-        if not paths:
-            raise UsageError(
-                "--reevaluate needs the covered files: give them after the declaration, or run from the "
-                "folder their names are relative to"
-            )
-        verified.check_files(paths)
-    verdict = run_audit(AuditOptions(paths=paths, stage="deploy", explicit_only=True))
+    located, missing = locate_subjects(verified.file_subjects, files)
+    if missing:
+        raise UsageError(
+            f"--reevaluate needs every covered file; not found: {', '.join(missing)}",
+            hint="give them after the declaration, or run from the folder their names are relative to",
+        )
+    verified.check_files(located)
+    verdict = run_audit(AuditOptions(paths=located, stage="deploy", explicit_only=True))
     if verdict.decision == "fail":
         raise VerificationError(
             "the signature is valid, but the covered artifacts fail the deploy gate now:\n"

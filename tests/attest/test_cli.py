@@ -191,3 +191,28 @@ def test_image_digests_for_the_admission_webhook(runner, project, keypair, fake_
     assert "registry.example.com/triage" not in [s.name for s in verified.file_subjects]
     result = invoke(runner, verify, out, "--key", keypair["pub"])
     assert "covers image sha256:" + "d" * 64 in result.output
+
+
+def test_reevaluate_needs_every_covered_file(runner, declared, project, keypair, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project["manifest"].unlink()
+    result = invoke(runner, verify, declared, "--key", keypair["pub"], project["card"], "--reevaluate")
+    assert result.exit_code == 2
+    assert "not found: model/data/train.manifest.yaml" in result.output
+
+
+def test_reevaluate_reports_a_deploy_gate_that_fails_now(runner, declared, project, keypair, monkeypatch):
+    import policy_engine.pipeline as pipeline
+
+    audited = []
+
+    def run_audit(options):
+        audited.append(options)
+        return make_verdict("fail", [failing_finding()], stage="deploy")
+
+    monkeypatch.setattr(pipeline, "run_audit", run_audit)
+    result = invoke(runner, verify, declared, "--key", keypair["pub"], project["card"], "--reevaluate")
+    assert result.exit_code == 1
+    assert "fail the deploy gate now" in result.output and "EUAIA-ART13-IFU" in result.output
+    assert audited[0].stage == "deploy" and audited[0].explicit_only
+    assert sorted(p.name for p in audited[0].paths) == ["card.yaml", "sbom.cdx.json", "train.manifest.yaml"]

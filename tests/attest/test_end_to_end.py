@@ -102,6 +102,11 @@ def test_fixture_project_through_the_real_pipeline(project, tmp_path, password, 
     report = json.loads(verified.output)
     assert report["reevaluation"] in ("pass", "warn")
     assert sorted(f["subject"] for f in report["filesChecked"]) == sorted(p.as_posix() for p in files)
+    # Given only the card, re-evaluation finds the other covered files beside it and checks them too.
+    monkeypatch.chdir(tmp_path)
+    only_card = run("verify", out, "--key", tmp_path / "k.pub", project["card"], "--reevaluate")
+    assert only_card.exit_code == 0 and "re-evaluated at deploy" in only_card.output, only_card.output
+    monkeypatch.chdir(project["root"])
 
     # A prohibited practice declared after signing: the signature still verifies, the file does not.
     text = card.read_text().replace("social_scoring: false", "social_scoring: true")
