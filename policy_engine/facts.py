@@ -107,6 +107,9 @@ class FactBuilder:
             if subject.kind == "model_card":
                 bundles.extend(self._card_bundles(subject, by_path))
                 continue
+            if subject.kind == "workload":
+                bundles.extend(self._workload_bundles(subject, by_path))
+                continue
             cards = [c for c in linked_from.get(subject.path, []) if c.kind == "model_card"]
             if not cards:
                 bundles.append(Bundle(subject, {subject.kind: subject}))
@@ -129,6 +132,23 @@ class FactBuilder:
             return [Bundle(card, base)]
         unique = list({id(m): m for m in manifests}.values())
         return [Bundle(card, {**base, "data_manifest": manifest}) for manifest in unique]
+
+    def _workload_bundles(self, workload: Artifact, by_path: Mapping[Any, Artifact]) -> list[Bundle]:
+        """A workload is judged with each model card it serves (and that card's data and SBOM)."""
+        cards = [by_path[link.target] for link in workload.links
+                 if link.kind == "model_card" and link.target in by_path]
+        manifests = [by_path[link.target] for link in workload.links
+                     if link.kind == "data_manifest" and link.target in by_path]
+        if not cards:
+            members: dict[str, Artifact] = {"workload": workload}
+            if manifests:
+                members["data_manifest"] = manifests[0]
+            return [Bundle(workload, members)]
+        bundles = []
+        for card in cards:
+            for bundle in self._card_bundles(card, by_path):
+                bundles.append(Bundle(workload, {**bundle.members, "workload": workload}))
+        return bundles
 
     @staticmethod
     def _sbom_of(card: Artifact, by_path: Mapping[Any, Artifact]) -> Artifact | None:

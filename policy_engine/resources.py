@@ -7,12 +7,20 @@ In a source checkout (and an editable install) they are the top-level ``rulesets
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
 import yaml
 
 PACKAGE = Path(__file__).resolve().parent
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+
+
+def cache_dir() -> Path:
+    """Per-user cache of derived data (validated rulesets); safe to delete at any time."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "complyai"
 
 
 def _bundled(name: str) -> Path:
@@ -34,4 +42,4 @@ def model_cards_dir() -> Path:
 def vocabulary() -> dict:
     """The field vocabulary: {"fields": {path: {type, doc, values?}}, "constants": ..., "macros": ...}."""
     with open(model_cards_dir() / "vocabulary.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=YAML_LOADER)  # noqa: S506 - a safe loader

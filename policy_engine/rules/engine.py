@@ -7,6 +7,7 @@ turns it into a COMPLYAI-EVAL finding.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from typing import Any
 import cedarpy
 
 from policy_engine.errors import RulesetError
+from policy_engine.resources import cache_dir
 from policy_engine.rules.ruleset import Control, Ruleset
 from policy_engine.rules.schema import build_schema
 
@@ -62,17 +64,28 @@ class RuleEngine:
         self.policy_text = "\n".join(ruleset.policy_text for ruleset in self.rulesets)
         self._validate()
         self.policy_set = cedarpy.PolicySet.from_str(self.policy_text)
-        annotations = json.loads(cedarpy.policies_to_json_str(self.policy_text))["staticPolicies"]
-        self.by_policy_id = {
-            pid: self.controls[p["annotations"]["id"]]
-            for pid, p in annotations.items()
-            if p["effect"] == "forbid" and p.get("annotations", {}).get("id") in self.controls
-        }
+        # Cedar names policies policy0..N in text order; the combined text is the rulesets in sequence.
+        self.by_policy_id: dict[str, Control] = {}
+        offset = 0
+        for ruleset in self.rulesets:
+            for control in ruleset.controls:
+                self.by_policy_id[f"policy{offset + control.position}"] = control
+            offset += ruleset.policy_count
 
     def _validate(self) -> None:
         for ruleset in self.rulesets:
+            # A ruleset that validated against this exact schema before need not be validated again.
+            key = hashlib.sha256(f"{self.schema_text}\0{ruleset.policy_text}".encode()).hexdigest()
+            stamp = cache_dir() / "validated" / key
+            if stamp.exists():
+                continue
             result = cedarpy.validate_policies(ruleset.policy_text, self.schema)
             if result.validation_passed:
+                try:
+                    stamp.parent.mkdir(parents=True, exist_ok=True)
+                    stamp.touch()
+                except OSError:
+                    pass
                 continue
             by_id = {c.id: c for c in ruleset.controls}
             problems = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,15 @@ import yaml
 
 from policy_engine.errors import RulesetError
 from policy_engine.findings import SEVERITIES, STAGES
+from policy_engine.resources import YAML_LOADER, cache_dir
 from policy_engine.rules import expr
 
+try:
+    from importlib.metadata import version as _version
+
+    _CEDARPY = _version("cedarpy")
+except Exception:  # noqa: BLE001 - only a cache key
+    _CEDARPY = "unknown"
 REQUIRED_ANNOTATIONS = ("id", "severity", "title", "citation", "remediation")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -49,6 +57,7 @@ class Control:
     check: str = ""
     derived: dict[str, expr.Node] = field(default_factory=dict)  # "ID#n" -> parsed expression
     source: str = ""  # file:line of the policy
+    position: int = 0  # index of the policy in the ruleset's concatenated Cedar text
 
     def holds_at(self, stage: str) -> bool:
         return STAGES.index(stage) >= STAGES.index(self.stage)
@@ -64,6 +73,7 @@ class Ruleset:
     reference: str = ""
     dates: dict[str, NamedDate] = field(default_factory=dict)
     policy_text: str = ""
+    policy_count: int = 0  # policies (permits included) in policy_text
     sha256: str = ""
     controls: list[Control] = field(default_factory=list)
 
@@ -101,7 +111,7 @@ def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
         raise RulesetError(f"{folder}: not a ruleset (no ruleset.yaml)",
                            hint="a ruleset is a folder with ruleset.yaml and one or more .cedar files")
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+        meta = yaml.load(meta_path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}  # noqa: S506
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{meta_path}:{mark.line + 1}:{mark.column + 1}" if mark else str(meta_path)
@@ -128,7 +138,11 @@ def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
     for cedar_file in cedar_files:
         text = cedar_file.read_text(encoding="utf-8")
         digest.update(cedar_file.name.encode() + b"\0" + text.encode())
-        ruleset.controls.extend(_controls(cedar_file, text, ruleset, vocabulary))
+        controls, count = _controls(cedar_file, text, ruleset, vocabulary)
+        for control in controls:
+            control.position += ruleset.policy_count
+        ruleset.controls.extend(controls)
+        ruleset.policy_count += count
         texts.append(text)
     ruleset.policy_text = "\n".join(texts)
     ruleset.sha256 = digest.hexdigest()
@@ -140,9 +154,28 @@ def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
     return ruleset
 
 
-def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> list[Control]:
+def _policies_json(text: str) -> dict:
+    """Cedar's JSON form of a policy file, cached on disk by content (parsing 200 policies costs ~80 ms)."""
+    key = hashlib.sha256(f"{_CEDARPY}\0{text}".encode()).hexdigest()
+    cached = cache_dir() / "policies" / f"{key}.json"
     try:
-        policies = json.loads(cedarpy.policies_to_json_str(text))["staticPolicies"]
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    policies = json.loads(cedarpy.policies_to_json_str(text))["staticPolicies"]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(policies), encoding="utf-8")
+        os.replace(temporary, cached)
+    except OSError:
+        pass  # a read-only home is fine: we just parse again next time
+    return policies
+
+
+def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> tuple[list[Control], int]:
+    try:
+        policies = _policies_json(text)
     except (ValueError, RuntimeError) as error:
         raise RulesetError(f"{path}: Cedar syntax error: {error}",
                            hint="check the policy near the reported position; `cedar format` style is expected") from error
@@ -186,9 +219,9 @@ def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> list
             effective=effective, effective_name=effective_name, pending=pending,
             fields_read=tuple(f.strip() for f in notes.get("fields", "").split(",") if f.strip()),
             applies_when=notes.get("applies_when", ""), check=notes.get("check", ""),
-            derived=derived, source=where,
+            derived=derived, source=where, position=index,
         ))
-    return controls
+    return controls, len(policies)
 
 
 def today() -> dt.date:
