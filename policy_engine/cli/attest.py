@@ -44,7 +44,8 @@ def _reports_errors(command: F) -> F:
         except Exception as exc:  # a bug: say so plainly and exit 3
             if _debug():
                 raise
-            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", err=True)
+            click.echo(f"complyai: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                       err=True)
             sys.exit(3)
 
     return wrapper  # type: ignore[return-value]

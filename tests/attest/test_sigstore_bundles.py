@@ -153,3 +153,25 @@ def test_keyless_signing_failure_is_a_refusal_not_a_traceback():
     with pytest.raises(SigningError, match="keyless signing failed") as error:
         sign_bundle(statement, identity_token=token)
     assert error.value.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("identity", "issuer", "expected"),
+    [
+        (BEACON.identity, BEACON.issuer, "wrong predicate type 'https://slsa.dev/provenance/v1'"),
+        ("ci@example.com", BEACON.issuer, "does not match --cert-identity ci@example.com"),
+        (BEACON.identity, "https://gitlab.com", "does not match --cert-oidc-issuer https://gitlab.com"),
+    ],
+)
+def test_verify_command_with_identity_and_trusted_root(identity, issuer, expected):
+    from click.testing import CliRunner
+
+    from policy_engine.cli.attest import verify
+
+    case = CASES / "rekor2-dsse-happy-path"
+    result = CliRunner().invoke(verify, [
+        str(case / "bundle.sigstore.json"), "--cert-identity", identity, "--cert-oidc-issuer", issuer,
+        "--trusted-root", str(case / "trusted_root.json"),
+    ])
+    assert result.exit_code == 1
+    assert expected in result.output
