@@ -133,6 +133,8 @@ class FastPhoneRecognizer(LocalRecognizer):
     _CANDIDATE = re.compile(
         r"(?<![\w@./:-])(?:\+|00)?\(?\d[\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?|#)\s*\d{1,5})?(?![\w@]|[.:/-]\d)")
 
+    _DATE_SHAPE = re.compile(r"\d{1,4}([/.\-])\d{1,2}\1\d{2,4}")  # 31/02/1985, 1985-03-12: dates, not phones
+
     def __init__(self, supported_language: str = "en", regions: tuple[str, ...] = REGIONS) -> None:
         self.regions = regions
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language,
@@ -148,7 +150,7 @@ class FastPhoneRecognizer(LocalRecognizer):
         for match in self._CANDIDATE.finditer(text):
             candidate = match.group(0).strip()
             digits = sum(ch.isdigit() for ch in candidate)
-            if not 7 <= digits <= 18:
+            if not 7 <= digits <= 18 or self._DATE_SHAPE.fullmatch(candidate):
                 continue
             start = match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
             if self._valid(phonenumbers, candidate):
