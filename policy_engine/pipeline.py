@@ -122,16 +122,32 @@ def _problem_findings(artifact: Artifact) -> list[Finding]:
                     remediation=p.remediation) for p in artifact.problems]
 
 
+_CHECK_PATHS: dict[str, list[str]] = {}
+
+
+def _check_paths(control: Control) -> list[str]:
+    """The fields the control's check reads (not its scope), in order."""
+    if control.id not in _CHECK_PATHS:
+        vocabulary = resources.vocabulary()
+        try:
+            node = expr.parse(control.check, vocabulary["constants"], vocabulary["macros"]) if control.check else None
+        except expr.ExpressionError:
+            node = None
+        found = [p.text for p in expr.paths(node)] if node is not None else list(control.fields_read)
+        _CHECK_PATHS[control.id] = list(dict.fromkeys(found))
+    return _CHECK_PATHS[control.id]
+
+
 def _missing_fields(control: Control, bundle: Bundle) -> list[str]:
     missing = []
-    for path in control.fields_read:
+    for path in _check_paths(control):
         kind, _, rest = path.partition(".")
         artifact = bundle.members.get(kind)
-        if artifact is None or "[]" in rest:
+        if "[]" in rest:
             continue
-        value = expr._walk(artifact.fields, tuple(rest.split(".")))
+        value = expr._walk(artifact.fields, tuple(rest.split("."))) if artifact is not None else None
         if value is None or value == "" or value == []:
-            missing.append(path)
+            missing.append(rest if kind == bundle.subject.kind else path)
     return missing
 
 
@@ -141,9 +157,11 @@ def _violation(control: Control, bundle: Bundle, as_of: dt.date) -> Finding:
     pointer = subject.pointer_for(vocab_path) if vocab_path else ""
     location = subject.locate(pointer)
     missing = _missing_fields(control, bundle)
-    message = control.title + " — requirement not met"
     if missing:
-        message += f"; missing: {', '.join(missing[:6])}" + (" …" if len(missing) > 6 else "")
+        message = f"missing: {', '.join(missing[:6])}" + (" …" if len(missing) > 6 else "")
+    else:
+        check = " ".join(control.check.split())
+        message = f"not satisfied: {check[:240]}" + ("…" if len(check) > 240 else "") if check else control.title
     finding = Finding(rule=control.id, ruleset=control.ruleset, severity=control.severity, title=control.title,
                       message=message, artifact=subject.display, location=location, citation=control.citation,
                       remediation=control.remediation, effective=control.effective)

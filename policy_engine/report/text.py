@@ -60,22 +60,23 @@ class TextFormat:
                     header_style="bold",
                 )
                 table.add_column("severity", no_wrap=True)
-                table.add_column("rule", no_wrap=True)
                 table.add_column("line:col", no_wrap=True, justify="right")
-                table.add_column("title", ratio=1)
-                table.add_column("message", ratio=2)
+                table.add_column("rule", no_wrap=True)
+                table.add_column("finding", ratio=1, overflow="fold")
                 for finding in findings:
                     severity = Text(finding.severity, style=SEVERITY_STYLES.get(finding.severity, ""))
-                    message = Text(printable(finding.message))
+                    message = Text(printable(finding.title), style="bold")
+                    message.append("\n" + printable(finding.message))
+                    if finding.citation:
+                        message.append("\n" + printable(finding.citation), style="dim")
                     for note in notes(finding):
                         message.append("\n" + note, style="italic dim")
                     if finding.waived:
                         severity.stylize("strike")
                     table.add_row(
                         severity,
-                        Text(printable(finding.rule)),
                         Text(f"{finding.location.line}:{finding.location.column}"),
-                        Text(printable(finding.title)),
+                        Text(printable(finding.rule)),
                         message,
                     )
                 console.print(table)
