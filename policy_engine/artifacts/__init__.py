@@ -118,7 +118,8 @@ def load_artifacts(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES)
         size = path.stat().st_size
         if size > max_bytes:
             return [unreadable(path, display, "", [problem(
-                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit "
+                "(set `max_artifact_mb` in .complyai.yaml)",
                 remediation="Raise `max_artifact_mb` in .complyai.yaml, or exclude this file.")])]
         data = path.read_bytes()
     except OSError as exc:

@@ -14,7 +14,7 @@ API_VERSION = "complyai/v1"
 KINDS = {"ModelCard": ("model_card", "modelcard.schema.json"), "DataManifest": ("data_manifest", "datamanifest.schema.json")}
 SUFFIXES = (".yaml", ".yml", ".json")
 # Text-level marker, so that a complyai file that no longer parses is still found and reported.
-_MARKER = re.compile(r"""^\s*["']?apiVersion["']?\s*:\s*["']?complyai/""", re.M)
+_MARKER = re.compile(r"""^\s*(?:-\s+)?["']?apiVersion["']?\s*:\s*["']?complyai/""", re.M)
 
 
 class ComplyaiLoader:
