@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import traceback
 from pathlib import Path
 
@@ -28,6 +29,7 @@ LOADERS: tuple[Loader, ...] = (
 SNIFF_BYTES = 8192
 TAIL_BYTES = 4096  # some tools sort keys, so a marker (SPDX's spdxVersion) can sit at the end of the file
 DEFAULT_MAX_BYTES = 20_000_000
+_OTHER_SPDX = re.compile(r"^\s*(SPDXVersion|spdxVersion)\s*:\s*["']?SPDX-|<spdxVersion>|spdx:specVersion", re.M)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -133,6 +135,11 @@ def load_artifacts(path: Path, display: str, max_bytes: int = DEFAULT_MAX_BYTES)
             "the file is empty", remediation="Fill it in from a template (complyai init) or remove it.")]), digest)]
     head = text[:SNIFF_BYTES] + ("\n" + text[-TAIL_BYTES:] if len(text) > SNIFF_BYTES else "")
     fmt = sniff(path, head) or _sniff_content(head)
+    if fmt is None and _OTHER_SPDX.search(head):
+        return [_with_digest(unreadable(path, display, "", [problem(
+            "an SPDX document in tag-value, YAML, XML or RDF form: complyai reads SPDX 2.x JSON",
+            remediation="Convert it to JSON (e.g. `pyspdxtools -i doc.spdx -o doc.spdx.json`) or export JSON.")]),
+            digest)]
     if fmt is None:
         return [_with_digest(unreadable(path, display, "", [problem(
             "not a recognised artifact: expected a complyai file (apiVersion: complyai/v1), a CycloneDX BOM "

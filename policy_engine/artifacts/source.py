@@ -108,7 +108,12 @@ def parse_yaml(text: str, *, line_offset: int = 0, max_depth: int = MAX_DEPTH) -
         result.error = refused.error
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        message = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        message = exc.problem or exc.context or str(exc)
+        context = exc.context_mark
+        if exc.context and context is not None and mark is not None and context.line != mark.line:
+            message += f" ({exc.context} started at line {context.line + 1 + line_offset}, column {context.column + 1})"
+        elif exc.context and exc.problem:
+            message = f"{exc.context}: {exc.problem}"
         line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         result.value = None
         result.error = ParseError(f"invalid YAML: {message}", line, column)
