@@ -29,7 +29,7 @@ LOADERS: tuple[Loader, ...] = (
 SNIFF_BYTES = 8192
 TAIL_BYTES = 4096  # some tools sort keys, so a marker (SPDX's spdxVersion) can sit at the end of the file
 DEFAULT_MAX_BYTES = 20_000_000
-_OTHER_SPDX = re.compile(r"^\s*(SPDXVersion|spdxVersion)\s*:\s*["']?SPDX-|<spdxVersion>|spdx:specVersion", re.M)
+_OTHER_SPDX = re.compile(r"""^\s*(SPDXVersion|spdxVersion)\s*:\s*["']?SPDX-|<spdxVersion>|spdx:specVersion""", re.M)
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
