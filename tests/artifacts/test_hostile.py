@@ -29,6 +29,7 @@ CASES = [
     ("broken.yaml", b"apiVersion: complyai/v1\nkind: ModelCard\nmetadata: {name: x\nspec:\n  risk: [\n",
      "invalid YAML", (4, 5)),
     ("notes.txt", b"just some words\n", "not a recognised artifact", None),
+    ("doc.spdx", b"SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n", "complyai reads SPDX 2.x JSON", None),
     ("README.md", b"---\nlicense: mit\n", "never closed", None),
 ]
 
