@@ -102,17 +102,55 @@ def column_tokens(column: str) -> str:
 
 
 class _Entry:
-    __slots__ = ("recognizer", "name", "gate", "entities", "context_re", "context_words")
+    __slots__ = ("recognizer", "name", "gate", "entities", "context_re", "context_words", "strong", "weak",
+                 "takes_skip")
 
-    def __init__(self, recognizer: object, gate: str | None) -> None:
+    def __init__(self, recognizer: object, gate: str | None, threshold: float) -> None:
         self.recognizer = recognizer
         self.name: str = recognizer.name  # type: ignore[attr-defined]
         self.gate = re.compile(gate, re.IGNORECASE) if gate else None
+        self.takes_skip = _takes_skip(recognizer)
+        self.strong, self.weak = _pattern_split(recognizer, threshold) if gate else (None, None)
         self.entities: list[str] = list(recognizer.supported_entities)  # type: ignore[attr-defined]
         words = [w.lower() for w in (getattr(recognizer, "context", None) or []) if w]
         self.context_words = words
         self.context_re = (re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + r")(?![a-z0-9])")
                            if words else None)
+
+
+def _takes_skip(recognizer: object) -> bool:
+    import inspect
+
+    try:
+        return "skip" in inspect.signature(recognizer.analyze).parameters  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return False
+
+
+def _pattern_split(recognizer: object, threshold: float) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The recognizer's own patterns, compiled with the stdlib, split by what they can reach on their own.
+
+    strong: patterns that can reach the threshold alone (score >= threshold, or a validator that can raise
+    the score to 1.0); weak: the others, which only count with a context word. (None, None) when the
+    recognizer has no patterns or one does not compile with ``re``: then only the hand gate filters.
+    """
+    from presidio_analyzer import PatternRecognizer
+
+    patterns = getattr(recognizer, "patterns", None)
+    if not isinstance(recognizer, PatternRecognizer) or not patterns:
+        return None, None
+    validates = type(recognizer).validate_result is not PatternRecognizer.validate_result
+    flags = getattr(recognizer, "global_regex_flags", None) or (re.DOTALL | re.MULTILINE | re.IGNORECASE)
+    strong = [p.regex for p in patterns if validates or p.score >= threshold]
+    weak = [p.regex for p in patterns if not (validates or p.score >= threshold)]
+    try:
+        return (re.compile("|".join(f"(?:{r})" for r in strong), flags) if strong else _NEVER,
+                re.compile("|".join(f"(?:{r})" for r in weak), flags) if weak else _NEVER)
+    except re.error:
+        return None, None
+
+
+_NEVER = re.compile(r"(?!x)x")
 
 
 class Detector:
@@ -127,9 +165,11 @@ class Detector:
         for name, gate in RECOGNIZERS:
             rec = build_recognizer(name)
             if wanted is None or wanted & set(rec.supported_entities):  # type: ignore[attr-defined]
-                self._entries.append(_Entry(rec, gate if gates else None))
+                self._entries.append(_Entry(rec, gate if gates else None, threshold))
         for rec in extra_recognizers:  # user recognizers: no gate, always run
-            self._entries.append(_Entry(rec, None))
+            self._entries.append(_Entry(rec, None, threshold))
+        # recognizers that accept ``skip`` (our phone recognizer) run last, after the ids they must not overlap
+        self._entries.sort(key=lambda e: e.takes_skip)
         self._gated = [e for e in self._entries if e.gate is not None]
         self._ungated = [e for e in self._entries if e.gate is None]
         self._column_ctx: dict[str, frozenset[str]] = {}
@@ -186,9 +226,20 @@ class Detector:
             return []
         column_hits = self._columns_hits(column) if column else frozenset()
         spans: list[Span] = []
-        lowered: str | None = None
+        lowered = text.lower()
         for entry in entries:
-            for r in entry.recognizer.analyze(text, entry.entities, None):  # type: ignore[attr-defined]
+            if entry.strong is not None and not entry.strong.search(text):
+                # only weak patterns can match: they count only with a context word, so skip the call unless
+                # one of them matches and a context word is in the column name or anywhere in the text
+                if not entry.weak.search(text) or not (  # type: ignore[union-attr]
+                        entry.name in column_hits or (entry.context_re and entry.context_re.search(lowered))):
+                    continue
+            if entry.takes_skip:
+                claimed = [(s.start, s.end) for s in spans if s.validated or s.score > 0.5]
+                found = entry.recognizer.analyze(text, entry.entities, None, skip=claimed)  # type: ignore[attr-defined]
+            else:
+                found = entry.recognizer.analyze(text, entry.entities, None)  # type: ignore[attr-defined]
+            for r in found:
                 score = float(r.score)
                 if score <= 0:
                     continue
@@ -196,8 +247,6 @@ class Detector:
                     if entry.name in column_hits:
                         score = min(1.0, max(score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))
                     else:
-                        if lowered is None:
-                            lowered = text.lower()
                         window = lowered[max(0, r.start - CONTEXT_WINDOW_CHARS):r.start]
                         if entry.context_re.search(window):
                             score = min(1.0, max(score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))

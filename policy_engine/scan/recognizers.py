@@ -137,26 +137,39 @@ class FastPhoneRecognizer(LocalRecognizer):
 
     def __init__(self, supported_language: str = "en", regions: tuple[str, ...] = REGIONS) -> None:
         self.regions = regions
+        self._seen: dict[str, bool] = {}  # candidate -> valid; libphonenumber parsing is the costly part
         super().__init__(supported_entities=["PHONE_NUMBER"], supported_language=supported_language,
                          context=self.CONTEXT, name="FastPhoneRecognizer", version=RECOGNIZER_VERSION)
 
     def load(self) -> None:  # nothing to load; libphonenumber's metadata loads on first use
         pass
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list[RecognizerResult]:
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None,
+                skip: list[tuple[int, int]] | None = None) -> list[RecognizerResult]:
+        """Phone numbers in ``text``; ``skip`` (our extension) lists spans already claimed by stronger ids."""
         import phonenumbers
 
         results = []
         for match in self._CANDIDATE.finditer(text):
-            candidate = match.group(0).strip()
+            raw = match.group(0)
+            candidate = raw.strip()
+            start = match.start() + (len(raw) - len(raw.lstrip()))
+            end = start + len(candidate)
+            if skip and any(s < end and start < e for s, e in skip):
+                continue  # a card/IBAN/Aadhaar/... found here would win the overlap anyway
             digits = sum(ch.isdigit() for ch in candidate)
             if not 7 <= digits <= 18 or self._DATE_SHAPE.fullmatch(candidate):
                 continue
-            start = match.start() + (len(match.group(0)) - len(match.group(0).lstrip()))
-            if self._valid(phonenumbers, candidate):
+            valid = self._seen.get(candidate)
+            if valid is None:
+                valid = self._valid(phonenumbers, candidate)
+                if len(self._seen) > 100_000:
+                    self._seen.clear()
+                self._seen[candidate] = valid
+            if valid:
                 score = self.BARE_SCORE if candidate.isdigit() else self.SCORE
                 results.append(RecognizerResult(
-                    "PHONE_NUMBER", start, start + len(candidate), score,
+                    "PHONE_NUMBER", start, end, score,
                     recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                           RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return EntityRecognizer.remove_duplicates(results)
