@@ -95,11 +95,11 @@ class FactBuilder:
         return {"uid": entity_uid(artifact), "attrs": attrs, "parents": []}
 
     def bundles(self, artifacts: list[Artifact]) -> list[Bundle]:
-        by_path = {a.path: a for a in artifacts}
+        by_path = {(a.path, a.kind): a for a in artifacts}
         linked_from: dict[Any, list[Artifact]] = {}
         for artifact in artifacts:
             for link in artifact.links:
-                linked_from.setdefault(link.target, []).append(artifact)
+                linked_from.setdefault((link.target, link.kind), []).append(artifact)
         bundles = []
         for subject in artifacts:
             if subject.kind not in ENTITY_TYPES:
@@ -110,7 +110,7 @@ class FactBuilder:
             if subject.kind == "workload":
                 bundles.extend(self._workload_bundles(subject, by_path))
                 continue
-            cards = [c for c in linked_from.get(subject.path, []) if c.kind == "model_card"]
+            cards = [c for c in linked_from.get((subject.path, subject.kind), []) if c.kind == "model_card"]
             if not cards:
                 bundles.append(Bundle(subject, {subject.kind: subject}))
             for card in cards:
@@ -126,8 +126,8 @@ class FactBuilder:
         base = {"model_card": card}
         if sbom is not None:
             base["sbom"] = sbom
-        manifests = [by_path[link.target] for link in card.links
-                     if link.kind == "data_manifest" and link.target in by_path]
+        manifests = [by_path[(link.target, link.kind)] for link in card.links
+                     if link.kind == "data_manifest" and (link.target, link.kind) in by_path]
         if not manifests:
             return [Bundle(card, base)]
         unique = list({id(m): m for m in manifests}.values())
@@ -135,10 +135,10 @@ class FactBuilder:
 
     def _workload_bundles(self, workload: Artifact, by_path: Mapping[Any, Artifact]) -> list[Bundle]:
         """A workload is judged with each model card it serves (and that card's data and SBOM)."""
-        cards = [by_path[link.target] for link in workload.links
-                 if link.kind == "model_card" and link.target in by_path]
-        manifests = [by_path[link.target] for link in workload.links
-                     if link.kind == "data_manifest" and link.target in by_path]
+        cards = [by_path[(link.target, link.kind)] for link in workload.links
+                 if link.kind == "model_card" and (link.target, link.kind) in by_path]
+        manifests = [by_path[(link.target, link.kind)] for link in workload.links
+                     if link.kind == "data_manifest" and (link.target, link.kind) in by_path]
         if not cards:
             members: dict[str, Artifact] = {"workload": workload}
             if manifests:
@@ -152,8 +152,8 @@ class FactBuilder:
 
     @staticmethod
     def _sbom_of(card: Artifact, by_path: Mapping[Any, Artifact]) -> Artifact | None:
-        return next((by_path[link.target] for link in card.links
-                     if link.kind == "sbom" and link.target in by_path), None)
+        return next((by_path[(link.target, link.kind)] for link in card.links
+                     if link.kind == "sbom" and (link.target, link.kind) in by_path), None)
 
     def request(self, bundle: Bundle, today: dt.date, derived: Mapping[str, expr.Node]) -> Request:
         documents = {kind: self.document(artifact) for kind, artifact in bundle.members.items()}

@@ -86,6 +86,30 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+PARALLEL_FROM = 200  # below this, starting worker processes costs more than it saves
+
+
+def _load_one(job: tuple[Path, str, int]) -> tuple[Path, list[Artifact]]:
+    from policy_engine.artifacts import load_artifacts
+
+    path, display, max_bytes = job
+    return path, load_artifacts(path, display, max_bytes)
+
+
+def _load_parallel(paths: list[Path], max_bytes: int) -> dict[Path, list[Artifact]]:
+    """Parse and validate on every core: loading is pure Python and dominates large audits."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 8)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {}
+    jobs = [(path, _display(path), max_bytes) for path in paths]
+    chunk = max(1, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return dict(pool.map(_load_one, jobs, chunksize=chunk))
+
+
 def _load_all(files: list[Path], max_bytes: int) -> tuple[list[Artifact], list[Finding]]:
     """Load the files and, transitively, every artifact they link to."""
     from policy_engine.artifacts import load_artifacts
@@ -93,6 +117,8 @@ def _load_all(files: list[Path], max_bytes: int) -> tuple[list[Artifact], list[F
     loaded: dict[Path, list[Artifact]] = {}
     findings: list[Finding] = []
     queue = [path.resolve() for path in files]
+    if len(queue) >= PARALLEL_FROM:
+        loaded.update(_load_parallel(queue, max_bytes))
     while queue:
         path = queue.pop(0)
         if path in loaded:

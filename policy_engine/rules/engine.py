@@ -19,9 +19,13 @@ import cedarpy
 from policy_engine.errors import RulesetError
 from policy_engine.resources import cache_dir
 from policy_engine.rules.ruleset import Control, Ruleset
+from policy_engine.rules.cedar_emit import ENTITY_TYPES
 from policy_engine.rules.schema import build_schema
 
-POLICY_ID = re.compile(r"\bpolicy\d+\b")
+POLICY_ID = re.compile(r"`([^`]+)`")  # Cedar quotes the policy id in its error messages
+PERMIT_ID = "complyai-permit"
+PERMIT_JSON = {"effect": "permit", "principal": {"op": "All"}, "action": {"op": "All"},
+               "resource": {"op": "All"}, "conditions": []}
 PRINCIPAL = {"type": "Auditor", "id": "complyai"}
 ACTION_ENTITIES = [
     {"uid": {"type": "Action", "id": "commit"}, "attrs": {}, "parents": []},
@@ -63,14 +67,17 @@ class RuleEngine:
         self.schema = cedarpy.Schema.from_str(self.schema_text)
         self.policy_text = "\n".join(ruleset.policy_text for ruleset in self.rulesets)
         self._validate()
-        self.policy_set = cedarpy.PolicySet.from_str(self.policy_text)
-        # Cedar names policies policy0..N in text order; the combined text is the rulesets in sequence.
-        self.by_policy_id: dict[str, Control] = {}
-        offset = 0
-        for ruleset in self.rulesets:
-            for control in ruleset.controls:
-                self.by_policy_id[f"policy{offset + control.position}"] = control
-            offset += ruleset.policy_count
+        # One policy set per entity type, holding only the controls that apply to it: a request then
+        # evaluates a quarter of the policies. Policy ids are the control ids, so reasons need no mapping.
+        self.policy_sets: dict[str, cedarpy.PolicySet] = {}
+        for kind, entity_type in ENTITY_TYPES.items():
+            static = {PERMIT_ID: PERMIT_JSON}
+            for ruleset in self.rulesets:
+                for control in ruleset.controls:
+                    if kind in control.applies_to:
+                        static[control.id] = ruleset.policies_json[control.id]
+            self.policy_sets[entity_type] = cedarpy.PolicySet.from_json_str(
+                json.dumps({"staticPolicies": static, "templates": {}, "templateLinks": []}))
 
     def _validate(self) -> None:
         for ruleset in self.rulesets:
@@ -108,21 +115,30 @@ class RuleEngine:
             return []
         entity_handle = cedarpy.Entities.from_json_str(json.dumps(entities + ACTION_ENTITIES + [
             {"uid": PRINCIPAL, "attrs": {}, "parents": []}]), self.schema)
-        batch = [{"principal": PRINCIPAL, "action": {"type": "Action", "id": stage},
-                  "resource": request.resource, "context": request.context} for request in requests]
-        results = cedarpy.is_authorized_batch(batch, self.policy_set, entity_handle, self.schema)
+        results: list[Any] = [None] * len(requests)
+        by_type: dict[str, list[int]] = {}
+        for index, request in enumerate(requests):
+            by_type.setdefault(request.resource["type"], []).append(index)
+        for entity_type, indexes in by_type.items():
+            batch = [{"principal": PRINCIPAL, "action": {"type": "Action", "id": stage},
+                      "resource": requests[i].resource, "context": requests[i].context} for i in indexes]
+            policy_set = self.policy_sets.get(entity_type)
+            if policy_set is None:
+                raise RulesetError(f"no controls for entity type {entity_type}")
+            for index, result in zip(indexes, cedarpy.is_authorized_batch(batch, policy_set, entity_handle,
+                                                                           self.schema), strict=True):
+                results[index] = result
         outcomes = []
         for request, result in zip(requests, results, strict=True):
             outcome = Outcome(request)
             for reason in result.diagnostics.reasons:
-                control = self.by_policy_id.get(reason)
+                control = self.controls.get(reason)
                 if control is not None:
                     outcome.violated.append(control)
             for message in result.diagnostics.errors:
                 text = str(message)
-                ids = POLICY_ID.findall(text)
-                control = self.by_policy_id.get(ids[0]) if ids else None
-                outcome.errors.append((control, text))
+                named = [self.controls[i] for i in POLICY_ID.findall(text) if i in self.controls]
+                outcome.errors.append((named[0] if named else None, text))
             if str(result.decision).endswith("NoDecision") and not outcome.errors:
                 outcome.errors.append((None, "Cedar returned no decision"))
             outcomes.append(outcome)

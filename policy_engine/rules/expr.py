@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 # ----------------------------------------------------------------------------------------------- AST
@@ -37,32 +38,37 @@ class Path:
 
     @property
     def list_prefix(self) -> Path | None:
-        """The path up to and including the first ``[]`` segment, if any."""
-        for index, segment in enumerate(self.segments):
-            if segment.endswith("[]"):
-                return Path(self.root, self.segments[: index + 1])
-        return None
+        return _list_prefix(self)
 
 
-@dataclass(frozen=True)
+@cache
+def _list_prefix(path: Path) -> Path | None:
+    """The path up to and including the first ``[]`` segment, if any."""
+    for index, segment in enumerate(path.segments):
+        if segment.endswith("[]"):
+            return Path(path.root, path.segments[: index + 1])
+    return None
+
+
+@dataclass(frozen=True, eq=False)  # identity: nodes are parsed once and memoised
 class Literal:
     value: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: nodes are parsed once and memoised
 class Call:
     name: str
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: nodes are parsed once and memoised
 class Binary:
     op: str
     left: Node
     right: Node
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: nodes are parsed once and memoised
 class Not:
     operand: Node
 
@@ -252,15 +258,26 @@ def parse(text: str, constants: Mapping[str, list] | None = None, macros: Mappin
 
 def paths(node: Node) -> list[Path]:
     """Every path an expression reads, in order."""
+    return list(_paths(node))
+
+
+@cache
+def _paths(node: Node) -> tuple[Path, ...]:
     if isinstance(node, Path):
-        return [node]
+        return (node,)
     if isinstance(node, Call):
-        return [p for arg in node.args for p in paths(arg)]
+        return tuple(p for arg in node.args for p in _paths(arg))
     if isinstance(node, Binary):
-        return paths(node.left) + paths(node.right)
+        return _paths(node.left) + _paths(node.right)
     if isinstance(node, Not):
-        return paths(node.operand)
-    return []
+        return _paths(node.operand)
+    return ()
+
+
+@cache
+def _list_prefixes(node: Node) -> tuple[Path, ...]:
+    """The distinct list prefixes (``x.items[]``) a quantifier body reads, in order."""
+    return tuple(dict.fromkeys(p.list_prefix for p in _paths(node) if p.list_prefix is not None))
 
 
 def render(node: Node) -> str:
@@ -413,7 +430,7 @@ def _call(node: Call, scope: Scope) -> Any:
 
 
 def _quantify(name: str, body: Node, scope: Scope) -> bool:
-    prefix = next((p.list_prefix for p in paths(body) if p.list_prefix and p.list_prefix not in scope.bound), None)
+    prefix = next((p for p in _list_prefixes(body) if p not in scope.bound), None)
     if prefix is None:
         raise ExpressionError(f"{name}() needs a list path such as x.items[].field")
     items = _walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))

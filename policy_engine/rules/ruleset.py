@@ -74,6 +74,7 @@ class Ruleset:
     dates: dict[str, NamedDate] = field(default_factory=dict)
     policy_text: str = ""
     policy_count: int = 0  # policies (permits included) in policy_text
+    policies_json: dict[str, dict] = field(default_factory=dict)  # control id -> Cedar JSON policy
     sha256: str = ""
     controls: list[Control] = field(default_factory=list)
 
@@ -139,6 +140,9 @@ def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
         text = cedar_file.read_text(encoding="utf-8")
         digest.update(cedar_file.name.encode() + b"\0" + text.encode())
         controls, count = _controls(cedar_file, text, ruleset, vocabulary)
+        policies = _policies_json(text)
+        for control in controls:
+            ruleset.policies_json[control.id] = policies[f"policy{control.position}"]
         for control in controls:
             control.position += ruleset.policy_count
         ruleset.controls.extend(controls)
