@@ -1,6 +1,6 @@
 """Generate the JSON Schemas of the complyai envelopes from the field vocabulary.
 
-    python tools/build_schemas.py            # writes model_cards/{modelcard,datamanifest}.schema.json
+    python tools/build_schemas.py            # writes model_cards/{modelcard,datamanifest,workload}.schema.json
     python tools/build_schemas.py --check    # exit 1 when the committed schemas are out of date
 
 The vocabulary (model_cards/vocabulary.yaml) is the single source of the field names and types; the
@@ -28,6 +28,7 @@ TOKEN = re.compile(r"[a-z0-9][a-z0-9_.:-]*")
 ENVELOPES = {
     "model_card": ("ModelCard", "modelcard.schema.json", "complyai model card"),
     "data_manifest": ("DataManifest", "datamanifest.schema.json", "complyai data manifest"),
+    "workload": ("Workload", "workload.schema.json", "complyai workload description"),
 }
 
 # Fields the scanner and tools use that are not regulatory vocabulary.

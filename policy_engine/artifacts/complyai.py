@@ -11,7 +11,12 @@ from policy_engine.artifacts.common import from_parsed, get, local_link, parse_p
 from policy_engine.artifacts.source import parse_json, parse_yaml
 
 API_VERSION = "complyai/v1"
-KINDS = {"ModelCard": ("model_card", "modelcard.schema.json"), "DataManifest": ("data_manifest", "datamanifest.schema.json")}
+KINDS = {
+    "ModelCard": ("model_card", "modelcard.schema.json"),
+    "DataManifest": ("data_manifest", "datamanifest.schema.json"),
+    # How a deployment serves a model: what admission sees, written down for tests and dry runs.
+    "Workload": ("workload", "workload.schema.json"),
+}
 SUFFIXES = (".yaml", ".yml", ".json")
 # Text-level marker, so that a complyai file that no longer parses is still found and reported.
 _MARKER = re.compile(r"""^\s*(?:-\s+)?["']?apiVersion["']?\s*:\s*["']?complyai/""", re.M)
@@ -88,12 +93,20 @@ class ComplyaiLoader:
             close = difflib.get_close_matches(str(kind), list(KINDS), n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]}?)" if close else ""
             return [problem(f"unknown kind {kind!r}{hint}: use one of {', '.join(KINDS)}", "/kind", line, column,
-                            remediation="Set `kind: ModelCard` or `kind: DataManifest`.")]
+                            remediation="Set `kind: ModelCard`, `kind: DataManifest` or `kind: Workload`.")]
         return KINDS[kind]
 
 
 def _links(path: Path, kind: str, spec: dict) -> list[Link]:
     links: list[Link] = []
+    if kind == "workload":
+        for field, target in (("model_refs", "model_card"), ("dataset_refs", "data_manifest")):
+            refs = spec.get(field) if isinstance(spec.get(field), list) else []
+            for index, ref in enumerate(refs):
+                link = local_link(path, ref, target, f"/spec/{field}/{index}")
+                if link:
+                    links.append(link)
+        return links
     if kind != "model_card":
         return links
     for index, dataset in enumerate(spec.get("datasets") or [] if isinstance(spec.get("datasets"), list) else []):

@@ -18,8 +18,8 @@ import cedarpy
 
 from policy_engine.errors import RulesetError
 from policy_engine.resources import cache_dir
-from policy_engine.rules.ruleset import Control, Ruleset
 from policy_engine.rules.cedar_emit import ENTITY_TYPES
+from policy_engine.rules.ruleset import Control, Ruleset
 from policy_engine.rules.schema import build_schema
 
 POLICY_ID = re.compile(r"`([^`]+)`")  # Cedar quotes the policy id in its error messages
