@@ -28,6 +28,13 @@ spec:
     tier: minimal
   intended_use:
     purpose: Flag spam in an internal ticket queue
+  provider:
+    name: Acme Support GmbH
+    contact_address: Hauptstr. 1, 10115 Berlin, Germany
+  conformity:
+    declaration:
+      place: Berlin
+      signatory: Jane Doe, CTO
   datasets:
     - manifest_ref: ../data/tickets.yaml
       split: training
