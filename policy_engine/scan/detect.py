@@ -239,6 +239,7 @@ class Detector:
                 found = entry.recognizer.analyze(text, entry.entities, None, skip=claimed)  # type: ignore[attr-defined]
             else:
                 found = entry.recognizer.analyze(text, entry.entities, None)  # type: ignore[attr-defined]
+            others = [(r.start, r.end) for r in found]
             for r in found:
                 score = float(r.score)
                 if score <= 0:
@@ -247,8 +248,7 @@ class Detector:
                     if entry.name in column_hits:
                         score = min(1.0, max(score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))
                     else:
-                        window = lowered[max(0, r.start - CONTEXT_WINDOW_CHARS):r.start]
-                        if entry.context_re.search(window):
+                        if _context_before(entry.context_re, lowered, r.start, others):
                             score = min(1.0, max(score + CONTEXT_BOOST, MIN_SCORE_WITH_CONTEXT))
                 if score + 1e-9 < self.threshold:
                     continue
@@ -256,6 +256,18 @@ class Detector:
                 validated = bool(explanation is not None and getattr(explanation, "validation_result", None))
                 spans.append(Span(r.start, r.end, r.entity_type, round(score, 4), entry.name, validated))
         return resolve_overlaps(spans)
+
+
+def _context_before(context_re: re.Pattern[str], lowered: str, start: int, others: list[tuple[int, int]]) -> bool:
+    """A context word in the few words before ``start``, with no other match of the recognizer in between.
+
+    "date of birth 09/02/1961, next visit 2025-05-11": "birth" belongs to the first date, not the second.
+    """
+    low = max(0, start - CONTEXT_WINDOW_CHARS)
+    ends = [m.end() for m in context_re.finditer(lowered, low, start)]
+    if not ends:
+        return False
+    return not any(s < start and e > ends[-1] for s, e in others)
 
 
 def resolve_overlaps(spans: list[Span]) -> list[Span]:

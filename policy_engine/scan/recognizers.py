@@ -160,28 +160,34 @@ class FastPhoneRecognizer(LocalRecognizer):
             digits = sum(ch.isdigit() for ch in candidate)
             if not 7 <= digits <= 18 or self._DATE_SHAPE.fullmatch(candidate):
                 continue
-            valid = self._seen.get(candidate)
-            if valid is None:
-                valid = self._valid(phonenumbers, candidate)
+            score = self._seen.get(candidate)
+            if score is None:
+                score = self._score(phonenumbers, candidate)
                 if len(self._seen) > 100_000:
                     self._seen.clear()
-                self._seen[candidate] = valid
-            if valid:
-                score = self.BARE_SCORE if candidate.isdigit() else self.SCORE
+                self._seen[candidate] = score
+            if score > 0:
                 results.append(RecognizerResult(
                     "PHONE_NUMBER", start, end, score,
                     recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                                           RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
         return EntityRecognizer.remove_duplicates(results)
 
-    def _valid(self, phonenumbers: object, candidate: str) -> bool:
-        regions = (None,) if candidate.startswith(("+", "00")) else self.regions
-        number = candidate.replace("00", "+", 1) if candidate.startswith("00") else candidate
+    def _score(self, phonenumbers: object, candidate: str) -> float:
+        """0.4 for a valid number (or an international/bracketed one of possible length); 0.1 for a bare digit
+        run that is valid but not 10-11 digits long (ids look like that); 0 otherwise."""
+        international = candidate.startswith(("+", "00"))
+        regions = (None,) if international else self.regions
+        number = "+" + candidate[2:] if candidate.startswith("00") else candidate
+        possible = False
         for region in regions:
             try:
                 parsed = phonenumbers.parse(number, region)  # type: ignore[attr-defined]
             except Exception:  # NumberParseException: not a number in this region
                 continue
             if phonenumbers.is_valid_number(parsed):  # type: ignore[attr-defined]
-                return True
-        return False
+                if candidate.isdigit() and not 10 <= len(candidate) <= 11:
+                    return self.BARE_SCORE
+                return self.SCORE
+            possible = possible or phonenumbers.is_possible_number(parsed)  # type: ignore[attr-defined]
+        return self.SCORE if possible and (international or candidate.startswith("(")) else 0.0
