@@ -58,6 +58,7 @@ class Control:
     derived: dict[str, expr.Node] = field(default_factory=dict)  # "ID#n" -> parsed expression
     source: str = ""  # file:line of the policy
     position: int = 0  # index of the policy in the ruleset's concatenated Cedar text
+    text: str = ""  # the policy's own Cedar source
 
     def holds_at(self, stage: str) -> bool:
         return STAGES.index(stage) >= STAGES.index(self.stage)
@@ -74,7 +75,6 @@ class Ruleset:
     dates: dict[str, NamedDate] = field(default_factory=dict)
     policy_text: str = ""
     policy_count: int = 0  # policies (permits included) in policy_text
-    policies_json: dict[str, dict] = field(default_factory=dict)  # control id -> Cedar JSON policy
     sha256: str = ""
     controls: list[Control] = field(default_factory=list)
 
@@ -140,9 +140,6 @@ def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
         text = cedar_file.read_text(encoding="utf-8")
         digest.update(cedar_file.name.encode() + b"\0" + text.encode())
         controls, count = _controls(cedar_file, text, ruleset, vocabulary)
-        policies = _policies_json(text)
-        for control in controls:
-            ruleset.policies_json[control.id] = policies[f"policy{control.position}"]
         for control in controls:
             control.position += ruleset.policy_count
         ruleset.controls.extend(controls)
@@ -159,14 +156,17 @@ def load_ruleset(folder: Path, vocabulary: dict) -> Ruleset:
 
 
 def _policies_json(text: str) -> dict:
-    """Cedar's JSON form of a policy file, cached on disk by content (parsing 200 policies costs ~80 ms)."""
-    key = hashlib.sha256(f"{_CEDARPY}\0{text}".encode()).hexdigest()
+    """Effect, action scope and annotations of each policy, cached on disk by content (parsing 200
+    policies costs ~80 ms)."""
+    key = hashlib.sha256(f"{_CEDARPY}\0slim\0{text}".encode()).hexdigest()
     cached = cache_dir() / "policies" / f"{key}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    policies = json.loads(cedarpy.policies_to_json_str(text))["staticPolicies"]
+    # Keep only what loading needs (effect, action scope, annotations), not the condition ASTs.
+    policies = {pid: {"effect": p["effect"], "action": p.get("action", {}), "annotations": p.get("annotations") or {}}
+                for pid, p in json.loads(cedarpy.policies_to_json_str(text))["staticPolicies"].items()}
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         temporary = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -184,6 +184,7 @@ def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> tupl
         raise RulesetError(f"{path}: Cedar syntax error: {error}",
                            hint="check the policy near the reported position; `cedar format` style is expected") from error
     lines = _policy_lines(text)
+    source_lines = text.splitlines()
     controls = []
     for policy_id, policy in sorted(policies.items(), key=lambda item: int(item[0].removeprefix("policy"))):
         index = int(policy_id.removeprefix("policy"))
@@ -224,6 +225,8 @@ def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> tupl
             fields_read=tuple(f.strip() for f in notes.get("fields", "").split(",") if f.strip()),
             applies_when=notes.get("applies_when", ""), check=notes.get("check", ""),
             derived=derived, source=where, position=index,
+            text="\n".join(source_lines[lines[index] - 1:lines[index + 1] - 1] if index + 1 < len(lines)
+                           else source_lines[lines[index] - 1:]) if index < len(lines) else "",
         ))
     return controls, len(policies)
 
