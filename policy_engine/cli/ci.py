@@ -117,15 +117,18 @@ def scan_changed(files: tuple[Path, ...], fail_on: str | None, stage: str | None
     from policy_engine.changes import _manifest_lists
     from policy_engine.scan import scan_files
 
-    listed = []
-    for manifest in manifests:
+    listed: list[Path] = []
+    listing = 0
+    for manifest in manifests:  # the manifests that list the files, and the cards linking to them
         artifact = load_artifact(manifest, str(manifest))
         if artifact.kind == "data_manifest":
-            listed += [f for f in data if _manifest_lists(artifact.document, manifest, f) and f not in listed]
+            mine = [f for f in data if _manifest_lists(artifact.document, manifest, f)]
+            listing += bool(mine)
+            listed += [f for f in mine if f not in listed]
     evidence = scan_files(listed, cache_dir=root / ".complyai" / "cache", use_model=not no_model)
     errors = [ev for ev in evidence if getattr(ev, "error", None)]
     unread = f"; {len(errors)} could not be read" if errors else ""
-    click.echo(f"complyai: scanned {len(evidence)} data file(s) listed in {len(manifests)} artifact(s){unread}")
+    click.echo(f"complyai: scanned {len(evidence)} data file(s) listed in {listing} data manifest(s){unread}")
     for ev in errors:
         click.echo(f"  {ev.path}: {ev.error}", err=True)
     verdict = _audit_files(_relative(manifests), fail_on, stage, rulesets, config_path)
