@@ -11,7 +11,7 @@ passports), ``entities=`` the evaluated types; its F1 is reported at the better 
 0.4. complyai: the detector behind ``complyai scan`` (gated recognizers, context words, both cores).
 A prediction counts when its type equals the gold type and the spans overlap by at least half their union.
 
-    python benchmarks/scan_speed.py [--n 3000] [--seed 7]
+    python benchmarks/scan_speed.py [--n 10000] [--seed 7]
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ def presidio_engine():
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
