@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policy_engine.findings import SEVERITY_RANK, Finding, Verdict
+from policy_engine.findings import ENGINE_RULESET, SEVERITY_RANK, Finding, Verdict
 from policy_engine.webhook import podspec
 from policy_engine.webhook.evidence import EvidenceStore, Record
 from policy_engine.webhook.review import AdmissionRequest
@@ -67,6 +67,9 @@ def _blocking(finding: Finding, fail_on: str) -> bool:
 
 
 def describe(finding: Finding) -> str:
+    """One line per finding: a control by its title and citation, an engine finding by its message."""
+    if finding.ruleset == ENGINE_RULESET:
+        return f"{finding.rule}: {finding.message} [{finding.artifact}]"
     citation = f" ({finding.citation})" if finding.citation else ""
     return f"{finding.rule}: {finding.title}{citation} [{finding.artifact}]"
 

@@ -119,17 +119,23 @@ def build(options: ServeOptions) -> tuple[Any, Decider, threading.Event]:
     return app, decider, ready
 
 
-def serve(options: ServeOptions) -> None:
+def uvicorn_config(app: Any, options: ServeOptions) -> Any:  # noqa: ANN401 - uvicorn.Config
+    """TLS-only uvicorn settings with bounded connections and timeouts (shared by serve and the tests)."""
     import uvicorn
 
-    check_tls(options.tls_cert, options.tls_key)
-    app, _, _ = build(options)
     BoundedH11Protocol.header_seconds = options.limits.body_seconds + 3
-    config = uvicorn.Config(
+    return uvicorn.Config(
         app, host=options.host, port=options.port, ssl_certfile=str(options.tls_cert),
         ssl_keyfile=str(options.tls_key), http=BoundedH11Protocol, loop="asyncio", lifespan="on",
         timeout_keep_alive=30, limit_concurrency=256, backlog=512, log_level=options.log_level,
         access_log=False, server_header=False, timeout_graceful_shutdown=10,
         h11_max_incomplete_event_size=64 * 1024,
     )
-    uvicorn.Server(config).run()
+
+
+def serve(options: ServeOptions) -> None:
+    import uvicorn
+
+    check_tls(options.tls_cert, options.tls_key)
+    app, _, _ = build(options)
+    uvicorn.Server(uvicorn_config(app, options)).run()
