@@ -101,7 +101,8 @@ def test_a_non_compliant_pull_request_fails_with_annotations_summary_outputs_and
     write(repo / "data" / "tickets.yaml", BAD_MANIFEST)
     run = run_action(repo, cli_env, tmp_path, **{"changed-since": "main", "fail-on": "high"})
     assert run.returncode == 1, run.log
-    # Outputs
+    # Outputs: every output the action declares is set
+    assert all(run.outputs.values()), run.outputs
     assert run.outputs["verdict"] == "fail"
     verdict = json.loads((repo / run.outputs["json-file"]).read_text())
     active = [f for f in verdict["findings"] if not f["waived"]]
