@@ -131,7 +131,7 @@ def test_init_never_overwrites_without_force(tmp_path, monkeypatch):
 HOSTILE = {
     "broken.yaml": "apiVersion: complyai/v1\nkind: ModelCard\nmetadata: {name: x\nspec:\n  risk: [\n",
     "bomb.yaml": "apiVersion: complyai/v1\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")),
+        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)),
     "deep.yaml": "apiVersion: complyai/v1\nkind: ModelCard\nspec: " + "[" * 5000 + "]" * 5000 + "\n",
     "latin1.yaml": "apiVersion: complyai/v1\nkind: ModelCard\nmetadata: {name: caf\xe9}\n",
     "kind.yaml": "apiVersion: complyai/v1\nkind: ModelCart\nmetadata: {name: x}\nspec: {}\n",
