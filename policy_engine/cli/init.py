@@ -47,19 +47,21 @@ waivers: []
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               help="Where to write (default: the current directory).")
 def init(force: bool, directory: Path) -> None:
-    """Write a commented .complyai.yaml and model_card.yaml (a model card template) to start from."""
+    """Write a commented .complyai.yaml, model_card.yaml and datamanifest.yaml to start from."""
     from policy_engine import resources
     from policy_engine.report import write_atomic
 
-    template = resources.model_cards_dir() / "templates" / "modelcard.yaml"
+    templates = resources.model_cards_dir() / "templates"
+    card = (templates / "modelcard.yaml").read_text(encoding="utf-8")
     targets = {directory / ".complyai.yaml": CONFIG_TEMPLATE,
-               directory / "model_card.yaml": template.read_text(encoding="utf-8") if template.is_file() else ""}
+               directory / "model_card.yaml": card,
+               # the card template links its training data manifest by this relative path
+               directory / "datamanifest.yaml": (templates / "datamanifest.yaml").read_text(encoding="utf-8")}
     existing = [str(p) for p in targets if p.exists()]
     if existing and not force:
         raise UsageError(f"{', '.join(existing)} already exist(s)", hint="use --force to overwrite")
     directory.mkdir(parents=True, exist_ok=True)
     for path, text in targets.items():
-        if text:
-            write_atomic(path, text)
-            click.echo(f"wrote {path}")
-    click.echo("next: edit model_card.yaml, then run `complyai audit`")
+        write_atomic(path, text)
+        click.echo(f"wrote {path}")
+    click.echo("next: fill in model_card.yaml and datamanifest.yaml, then run `complyai audit`")

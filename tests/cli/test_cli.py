@@ -121,7 +121,7 @@ def test_rules_list_explain(repo):
 def test_init_never_overwrites_without_force(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert invoke("init").exit_code == 0
-    assert (tmp_path / ".complyai.yaml").is_file() and (tmp_path / "model_card.yaml").is_file()
+    assert all((tmp_path / n).is_file() for n in (".complyai.yaml", "model_card.yaml", "datamanifest.yaml"))
     again = invoke("init")
     assert again.exit_code == 2 and "--force" in again.output
     assert invoke("init", "--force").exit_code == 0
