@@ -607,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
             for law_id in RULESETS:
                 for sub in GENERATED:
                     a, b = Path(tmp) / law_id / "tests" / sub, ROOT / "rulesets" / law_id / "tests" / sub
-                    if not b.exists() or _differs(filecmp.dircmp(a, b)):
+                    if a.exists() != b.exists() or (a.exists() and _differs(filecmp.dircmp(a, b))):
                         stale.append(f"{law_id}/tests/{sub}")
             if stale:
                 print("out of date: " + ", ".join(stale) + " (run python tools/make_rule_cases.py)")
