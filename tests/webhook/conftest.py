@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 import os
 import shutil
 import socket
@@ -30,6 +31,7 @@ SHARED = ROOT.parent / "shared"
 DIGEST = "sha256:" + "a1" * 32  # the declared image
 UNTRUSTED_DIGEST = "sha256:" + "b2" * 32  # declared, but by a key the webhook does not trust
 UNDECLARED_DIGEST = "sha256:" + "c3" * 32
+VULNERABLE_DIGEST = "sha256:" + "d4" * 32  # declared; its SBOM has a critical CVE, which only `deploy` judges
 IMAGE = f"registry.example/credit-scorer@{DIGEST}"
 
 # Annotations that satisfy every deploy-stage control the credit-scoring card brings into scope.
@@ -93,14 +95,26 @@ def make_pki(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def declare_sample(evidence: Path, key: Path, out: Path, digest: str) -> Path:
+def declare_sample(evidence: Path, key: Path, out: Path, digest: str, folder: str = "") -> Path:
     from policy_engine.attest.declare import DeclareRequest, LocalKeySigner, declare
     from policy_engine.attest.subjects import parse_image_ref
 
-    card = evidence / "model_card.yaml"
+    card = evidence / folder / "model_card.yaml"
     declare(DeclareRequest(model_card=card, out=out, signer=LocalKeySigner(key), sboms=[], manifests=[],
                            images=[parse_image_ref(f"registry.example/credit-scorer@{digest}")], rulesets=[]))
     return out
+
+
+def add_critical_vulnerability(sbom: Path) -> None:
+    """A critical, unanalysed (so exploitable) CVE on the first component: the release gate does not look
+    at vulnerabilities, the deploy gate does."""
+    document = json.loads(sbom.read_text())
+    component = document["components"][0]
+    document["vulnerabilities"] = [{
+        "id": "CVE-2024-3651", "source": {"name": "NVD"},
+        "ratings": [{"severity": "critical", "method": "CVSSv31", "score": 9.8}],
+        "affects": [{"ref": component["bom-ref"]}]}]
+    sbom.write_text(json.dumps(document, indent=2))
 
 
 @dataclass
@@ -126,6 +140,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     stranger = generate_keypair(root / "stranger")
     declare_sample(evidence, trusted.private, evidence / "credit-scorer.declaration.json", DIGEST)
     declare_sample(evidence, stranger.private, evidence / "other.declaration.json", UNTRUSTED_DIGEST)
+    shutil.copytree(SAMPLE, evidence / "vulnerable")
+    add_critical_vulnerability(evidence / "vulnerable" / "sbom.cdx.json")
+    declare_sample(evidence, trusted.private, evidence / "vulnerable.declaration.json", VULNERABLE_DIGEST,
+                   "vulnerable")
     return World(root=root, evidence=evidence, pki=make_pki(root), trusted_pub=trusted.public)
 
 
