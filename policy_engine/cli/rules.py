@@ -44,7 +44,7 @@ def list_rules(rulesets: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         payload = {"rulesets": [{"id": r.id, "title": r.title, "law": r.law, "version": r.version,
                                  "sha256": r.sha256, "controls": len(r.controls)} for r in engine.rulesets],
-                   "controls": records}
+                   "rules": records}
         click.echo(json.dumps(payload, indent=2))
         return
     from rich.console import Console

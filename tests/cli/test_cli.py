@@ -108,11 +108,11 @@ def test_internal_errors_exit_3_with_one_line(repo, monkeypatch):
 
 def test_rules_list_explain(repo):
     listing = json.loads(invoke("rules", "list", "--format", "json").output)
-    assert len(listing["controls"]) == 201
-    sample = next(c for c in listing["controls"] if c["id"] == "EUAIA-ART14-HUMAN-OVERSIGHT-DESIGN")
+    assert len(listing["rules"]) == 201
+    sample = next(c for c in listing["rules"] if c["id"] == "EUAIA-ART14-HUMAN-OVERSIGHT-DESIGN")
     assert sample["pending"] == "2027-12-02" and sample["stage"] == "release" and sample["law"]
     explained = invoke("rules", "explain", "GDPR-ART44-TRANSFER-MECHANISM")
-    citation = next(c["citation"] for c in listing["controls"] if c["id"] == "GDPR-ART44-TRANSFER-MECHANISM")
+    citation = next(c["citation"] for c in listing["rules"] if c["id"] == "GDPR-ART44-TRANSFER-MECHANISM")
     assert explained.exit_code == 0 and citation in explained.output and "Remediation" in explained.output
     typo = invoke("rules", "explain", "GDPR-ART44-TRANSFER-MECHANISN")
     assert typo.exit_code == 2 and "did you mean GDPR-ART44-TRANSFER-MECHANISM" in typo.output
