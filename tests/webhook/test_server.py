@@ -218,7 +218,7 @@ def test_health_readiness_and_metrics(enforce):
         metrics = client.get("/metrics").text
     assert 'complyai_webhook_requests_total{decision="denied",dry_run="false"}' in metrics
     assert "complyai_webhook_request_duration_seconds_bucket" in metrics
-    assert 'complyai_webhook_declarations{trusted="true"} 1.0' in metrics
+    assert 'complyai_webhook_declarations{trusted="true"} 2.0' in metrics
 
 
 def test_plain_http_is_not_served(enforce):
