@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -77,25 +78,35 @@ def is_artifact(path: Path) -> bool:
     return sniff(path, read_head(path)) is not None
 
 
+def _git_toplevel(folder: Path) -> Path | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
+                             timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(out.stdout.strip()).resolve() if out.returncode == 0 and out.stdout.strip() else None
+
+
 def candidate_files(roots: list[Path]) -> list[Path]:
     """Files under ROOTS that could be artifacts: git's tracked and untracked-but-not-ignored files there,
-    or a plain walk (skipping hidden folders) outside a repository."""
-    import git
+    or a plain walk (skipping hidden folders) outside a repository.
 
+    Plain `git` rather than gitpython here: the pre-commit hook calls this, and importing gitpython would
+    cost more than the listing itself.
+    """
     roots = [root.resolve() for root in roots]
     files: set[Path] = set()
-    try:
-        repo = git.Repo(roots[0] if roots[0].is_dir() else roots[0].parent, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        repo = None
-    if repo is not None:
-        top = Path(repo.working_tree_dir).resolve()
+    top = _git_toplevel(roots[0] if roots[0].is_dir() else roots[0].parent)
+    if top is not None:
         inside = [root for root in roots if _within(root, [top])]
         specs = [os.path.relpath(root, top) for root in inside]
-        if specs:
-            names = _git_lines(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *specs)
-            files.update(top / name for name in names)
-        roots = [root for root in roots if root not in inside]
+        listing = subprocess.run(["git", "-c", "core.quotepath=off", "ls-files", "-z", "--cached", "--others",
+                                  "--exclude-standard", "--", *specs], cwd=top, capture_output=True,
+                                 timeout=60) if specs else None
+        if listing is not None and listing.returncode == 0:
+            files.update(top / name for name in listing.stdout.decode("utf-8", "surrogateescape").split("\0")
+                         if name)
+            roots = [root for root in roots if root not in inside]
     for root in roots:
         if root.is_file():
             files.add(root)
