@@ -22,6 +22,10 @@ MODES = ("enforce", "audit")
 PASS_THROUGH_OPERATIONS = ("DELETE", "CONNECT")
 
 
+class NeedsAudit(Exception):
+    """Raised by ``decide(..., may_audit=False)`` when the answer needs a pipeline run."""
+
+
 @dataclass
 class Settings:
     mode: str = "enforce"
@@ -105,12 +109,14 @@ class Decider:
             return run_audit(options)
 
     def _judged(self, key: tuple, cards: list[Path], manifests: list[Path], workloads: list,
-                source) -> tuple[_Judgement, bool]:
+                source, may_audit: bool) -> tuple[_Judgement, bool]:
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit, True
+        if not may_audit:
+            raise NeedsAudit
         judgement = judge(self.audit(cards + manifests, workloads))
         advice = self._risk_tier_warning(source, cards)
         if advice:
@@ -136,7 +142,9 @@ class Decider:
             return Decision(True, "audit_violation", subject, reasons, warnings, controls, cached)
         return Decision(False, "denied", subject, reasons, warnings, controls, cached)
 
-    def decide(self, request: AdmissionRequest) -> Decision:
+    def decide(self, request: AdmissionRequest, *, may_audit: bool = True) -> Decision:
+        """The decision; with ``may_audit=False`` raise NeedsAudit instead of running the pipeline (so the
+        caller answers cheap and cached decisions on the event loop, and runs only misses in a thread)."""
         subject = f"{request.kind or 'object'} {request.namespace}/{request.name}".rstrip("/")
         if request.operation in PASS_THROUGH_OPERATIONS:
             return Decision(True, "skipped", subject)
@@ -159,7 +167,7 @@ class Decider:
         reasons, records = self._check_images(images)
         if reasons and self.settings.mode == "enforce":
             return self._finish(subject, reasons, [], [])  # the fast path: no declaration, no audit
-        return self._judge_workload(source, images, records, reasons)
+        return self._judge_workload(source, images, records, reasons, may_audit)
 
     def _check_images(self, images: list[podspec.Image]) -> tuple[list[str], list[Record]]:
         reasons: list[str] = []
@@ -186,7 +194,7 @@ class Decider:
         return reasons, list(records.values())
 
     def _judge_workload(self, source, images: list[podspec.Image], records: list[Record],
-                        reasons: list[str]) -> Decision:
+                        reasons: list[str], may_audit: bool) -> Decision:
         folder = self.store.folder
         covered = {card for record in records for card in record.cards}
         cards: list[Path] = []
@@ -215,7 +223,7 @@ class Decider:
             return self._finish(source.display, reasons, warnings, [])
         key = (tuple(sorted(r.digest for r in records)), built.facts_hash, self.store.generation,
                source.annotations.get(RISK_TIER) or source.labels.get(RISK_TIER))
-        judgement, cached = self._judged(key, cards, manifests, built.artifacts, source)
+        judgement, cached = self._judged(key, cards, manifests, built.artifacts, source, may_audit)
         return self._finish(source.display, reasons + list(judgement.reasons), warnings + list(judgement.warnings),
                             list(judgement.controls), cached)
 
