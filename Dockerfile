@@ -2,6 +2,7 @@
 #   docker build -t complyai .
 #   docker run --rm -v "$PWD:/work" complyai audit --format sarif --output complyai.sarif --format text
 # The repository is mounted at /work (the working directory); the process runs as an unprivileged user.
+# As a GitLab job image, override the entrypoint so the runner gets a shell: `image: {name: ..., entrypoint: [""]}`.
 FROM python:3.12-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -19,7 +20,8 @@ RUN apt-get update \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin complyai
 COPY --from=build /wheels /wheels
 RUN python -m pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-ENV PYTHONDONTWRITEBYTECODE=1 \
+ENV HOME=/home/complyai \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HF_HUB_OFFLINE=1 \
     NO_COLOR=1
