@@ -54,5 +54,5 @@ def test_webhook_and_cli_agree_on_the_declared_files(world, enforce, digest, car
     if digest == DIGEST:
         assert decision == "pass" and answer["allowed"] is True
     else:  # not vacuous: the CVE fails the deploy gate in both, on the SBOM
-        assert failing == {"EUAIA-ART15-5-SBOM-VULNERABILITIES"} and answer["allowed"] is False
+        assert "EUAIA-ART15-5-SBOM-VULNERABILITIES" in failing and answer["allowed"] is False
         assert "EUAIA-ART15-5-SBOM-VULNERABILITIES" in on_workload  # the workload runs that SBOM, too
