@@ -68,6 +68,14 @@ def _coerce(value: Any, cedar: Any) -> Any:
     if cedar == "datetime":
         day = expr.parse_date(value)
         return day.isoformat() if day else None
+    if cedar == "decimal":  # Cedar decimals: at most 4 fractional digits, within +/- 9.2e14
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return f"{number:.4f}" if abs(number) < 9e14 else None
     if cedar == "Set<String>":
         if not isinstance(value, list):
             return None
@@ -110,15 +118,17 @@ class FactBuilder:
             if subject.kind == "workload":
                 bundles.extend(self._workload_bundles(subject, by_path))
                 continue
-            cards = [c for c in linked_from.get((subject.path, subject.kind), []) if c.kind == "model_card"]
+            cards = list({id(c): c for c in linked_from.get((subject.path, subject.kind), [])
+                          if c.kind == "model_card"}.values())
             if not cards:
                 bundles.append(Bundle(subject, {subject.kind: subject}))
             for card in cards:
-                members = {"model_card": card, subject.kind: subject}
-                sbom = self._sbom_of(card, by_path)
-                if sbom is not None and subject.kind != "sbom":
-                    members["sbom"] = sbom
-                bundles.append(Bundle(subject, members))
+                # The subject is judged with everything its card links: an SBOM with the card's data
+                # manifests (their scope decides whether GDPR's security controls apply to it), a
+                # manifest with the card's SBOM.
+                for bundle in self._card_bundles(card, by_path):
+                    if bundle.members.get(subject.kind, subject) is subject:
+                        bundles.append(Bundle(subject, {**bundle.members, subject.kind: subject}))
         return bundles
 
     def _card_bundles(self, card: Artifact, by_path: Mapping[Any, Artifact]) -> list[Bundle]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,7 +139,20 @@ def _load_all(files: list[Path], max_bytes: int) -> tuple[list[Artifact], list[F
                         artifact=artifact.display, location=artifact.locate(link.pointer),
                         remediation="fix the relative path or add the missing file"))
     artifacts = [a for group in loaded.values() for a in group]
-    return artifacts, findings
+    return _without_shadowed_cards(artifacts), findings
+
+
+def _without_shadowed_cards(artifacts: list[Artifact]) -> list[Artifact]:
+    """An ML-BOM's modelCard is the card only when no complyai or Hugging Face card claims that SBOM.
+
+    A team that writes a full model card and ships an SBOM with a (thinner) modelCard component has
+    one system, not two; judging the SBOM's card separately would report fields it was never meant to
+    carry.
+    """
+    claimed = {link.target for a in artifacts if a.kind == "model_card" and not a.format.startswith("cyclonedx")
+               for link in a.links if link.kind == "sbom"}
+    return [a for a in artifacts
+            if not (a.kind == "model_card" and a.format.startswith("cyclonedx") and a.path in claimed)]
 
 
 def _problem_findings(artifact: Artifact) -> list[Finding]:
@@ -165,6 +179,9 @@ def _check_paths(control: Control) -> list[str]:
 
 
 def _missing_fields(control: Control, bundle: Bundle) -> list[str]:
+    """Absent fields a conjunctive check needs; for checks with alternatives the list would mislead."""
+    if re.search(r"\b(or|implies|not|none|any)\b|!=", control.check):
+        return []
     missing = []
     for path in _check_paths(control):
         kind, _, rest = path.partition(".")

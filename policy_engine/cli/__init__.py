@@ -26,6 +26,7 @@ COMMANDS = {
     "verify": "policy_engine.cli.attest:verify",
     "keygen": "policy_engine.cli.attest:keygen",
     "webhook": "policy_engine.cli.webhook:webhook",
+    "ci": "policy_engine.cli.ci:ci",
 }
 
 

@@ -87,6 +87,9 @@ def audit(paths: tuple[Path, ...], formats: tuple[str, ...], outputs: tuple[Path
 
         options.paths = changed_artifacts(changed_since, list(paths) or [Path(".")])
         options.explicit_only = True
+        if not options.paths:  # stderr, so that JSON or SARIF on stdout stays a valid (empty) report
+            click.echo(f"complyai: nothing to audit: no model card, data manifest or SBOM changed since "
+                       f"{changed_since}, and none links to a changed file", err=True)
     verdict = run_audit(options)
     emit(verdict, formats, outputs, quiet, no_color)
     sys.exit(verdict.exit_code)

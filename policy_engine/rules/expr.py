@@ -390,9 +390,9 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return isinstance(left, list) and isinstance(right, list) and set(map(_key, right)) <= set(map(_key, left))
     if op == "contains_any":
         return isinstance(left, list) and isinstance(right, list) and bool(set(map(_key, right)) & set(map(_key, left)))
-    if op == "subset_of":
+    if op == "subset_of":  # nothing found is a subset of anything, even of an undeclared list
         left = left or []
-        return isinstance(right, list) and set(map(_key, left)) <= set(map(_key, right))
+        return not left or (isinstance(right, list) and set(map(_key, left)) <= set(map(_key, right)))
     raise ExpressionError(f"unknown operator {op!r}")
 
 
