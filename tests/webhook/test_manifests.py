@@ -16,7 +16,7 @@ def documents() -> dict[str, dict]:
     found = {}
     for path in sorted(K8S.glob("*.yaml")):
         for document in yaml.safe_load_all(path.read_text()):
-            if document:
+            if document and "metadata" in document:
                 found[f"{document['kind']}/{document['metadata'].get('name', '')}"] = document
     return found
 
