@@ -244,3 +244,40 @@ def test_real_admission_fixtures_get_well_formed_answers(enforce):
             else:  # none of these images is declared here
                 assert answer["allowed"] is False and "declaration" in answer["status"]["message"] or \
                     "digest" in answer["status"]["message"]
+
+
+def _tls_socket(enforce):
+    import socket
+    import ssl
+    from urllib.parse import urlsplit
+
+    port = urlsplit(enforce.base).port
+    context = ssl.create_default_context(cafile=str(enforce.ca))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+    return context.wrap_socket(raw, server_hostname="127.0.0.1")
+
+
+def test_a_stalled_body_is_cut_off_by_the_server(enforce):
+    import time
+
+    with _tls_socket(enforce) as conn:
+        conn.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"apiVersion\":")
+        started = time.monotonic()
+        reply = b""
+        while b"}}" not in reply and time.monotonic() - started < 10:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        assert time.monotonic() - started < 10
+    assert reply.startswith(b"HTTP/1.1 400") and b"did not arrive" in reply
+
+
+def test_a_silent_connection_is_closed_by_the_server(enforce):
+    import time
+
+    with _tls_socket(enforce) as conn:
+        started = time.monotonic()
+        assert conn.recv(1024) == b""  # closed by the server, not by our 15 s socket timeout
+        assert time.monotonic() - started < 10
