@@ -281,6 +281,10 @@ def run_audit(options: AuditOptions) -> Verdict:
         findings.extend(_problem_findings(artifact))
     if options.evidence_hook is not None:
         findings.extend(options.evidence_hook(artifacts, config))
+    else:
+        from policy_engine.scan_facts import attach_scan_evidence
+
+        findings.extend(attach_scan_evidence(artifacts, config))
 
     evaluable = [a for a in artifacts if a.kind in ("model_card", "data_manifest", "sbom", "workload")
                  and not any(p.rule.endswith("PARSE") for p in a.problems)]

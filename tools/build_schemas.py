@@ -157,6 +157,7 @@ def _type_schema(path: str, kind: str, entry: dict, fields: dict, constants: dic
         "bool": {"type": "boolean"},
         "int": {"type": "integer"},
         "number": {"type": "number"},
+        "decimal": {"type": "number"},
         "date": {"type": "string", "pattern": ISO_DATE},
         "object": {"type": "object"},
         "attestation": {"$ref": "#/$defs/attestation"},

@@ -180,6 +180,17 @@ def main() -> None:
     by_law: dict[str, list[dict]] = defaultdict(list)
     for control in catalog:
         by_law[control["law"]].append(control)
+    own = yaml.safe_load((ROOT / "tools" / "complyai_controls.yaml").read_text(encoding="utf-8")) or []
+    own_by_law: dict[str, list[dict]] = defaultdict(list)
+    for control in own:
+        own_by_law[control["law"]].append(control)
+    for law, controls in own_by_law.items():
+        header = ("// complyai's own controls for this law: declared facts against scan evidence.\n"
+                  "// Generated from tools/complyai_controls.yaml by tools/import_catalog.py.\n\n"
+                  "permit (principal, action, resource);\n")
+        body = "\n\n".join(policy(law, control, vocab) for control in controls)
+        (ROOT / "rulesets" / law / "scan.cedar").write_text(header + "\n" + body + "\n", encoding="utf-8")
+        print(f"{law}: {len(controls)} own controls -> rulesets/{law}/scan.cedar")
     for law, controls in by_law.items():
         folder = ROOT / "rulesets" / law
         folder.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,9 @@ LINK_FIELDS = {"model_card.sbom_ref", "workload.model_refs", "workload.dataset_r
 
 # Controls that need more than two fields changed: (bundle, [(path, value)], why).
 MANUAL: dict[str, tuple[str, list[tuple[str, Any]], str]] = {
+    "EUAIA-ART10-55-SCAN-TOXIC-TRAINING-DATA": ("gpai", [
+        ("data_manifest.scan.toxicity_rate_upper", 0.09), ("data_manifest.scan.toxicity_threshold", 0.04)],
+        "training texts whose toxic share may reach 9 %, above the 4 % threshold"),
     "EUAIA-ART6-1-ANNEX-I-SAFETY-COMPONENT": ("readmission", [
         ("model_card.market.eu_market", True), ("model_card.kind", "ai_system"), ("model_card.risk.tier", "limited"),
         ("model_card.risk.annex_i_product", "Regulation (EU) 2017/745 (medical devices)"),

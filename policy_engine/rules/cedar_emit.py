@@ -24,7 +24,9 @@ from policy_engine.rules import expr
 from policy_engine.rules.expr import Binary, Call, Literal, Node, Not, Path
 
 ENTITY_TYPES = {"model_card": "ModelCard", "data_manifest": "Dataset", "sbom": "Sbom", "workload": "Workload"}
-SCALAR_TYPES = {"string": "String", "ref": "String", "enum": "String", "bool": "Bool", "int": "Long", "date": "datetime"}
+SCALAR_TYPES = {"string": "String", "ref": "String", "enum": "String", "bool": "Bool", "int": "Long",
+                "date": "datetime", "decimal": "decimal"}
+DECIMAL_METHODS = {"<": "lessThan", "<=": "lessThanOrEqual", ">": "greaterThan", ">=": "greaterThanOrEqual"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -86,6 +88,9 @@ class Emitter:
             return True  # present
         if node.op == "subset_of":
             return False
+        if any(isinstance(side, Literal) and isinstance(side.value, float) for side in (node.left, node.right)):
+            other = node.right if isinstance(node.left, Literal) else node.left
+            return isinstance(other, Path) and self.path_ok(other) and self.type_of(other) == "decimal"
         if isinstance(node.left, Call) and node.left.name == "age_days":
             return self.expressible(node.left) and isinstance(node.right, Literal) and isinstance(node.right.value, int)
         return self.expressible(node.left) and self.expressible(node.right)
@@ -150,6 +155,9 @@ class Emitter:
     def literal(self, value: Any, hint: str | None) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
+        if hint == "decimal" and isinstance(value, (int, float)):
+            return f'decimal("{value:.4f}")'
+
         if isinstance(value, int):
             return str(value)
         if isinstance(value, str):
@@ -197,6 +205,8 @@ class Emitter:
                 test = guarded(f"{left} == {right}")
             return test if op == "==" else f"!{test}"
         if op in ("<", "<=", ">", ">="):
+            if "decimal" in (left_type, right_type):  # Cedar decimals compare by method, not operator
+                return guarded(f"{left}.{DECIMAL_METHODS[op]}({right})")
             return guarded(f"{left} {op} {right}")
         if op in ("in", "not in"):
             test = guarded(f"{right}.contains({left})")
