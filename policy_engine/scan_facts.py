@@ -73,8 +73,8 @@ def attach_scan_evidence(artifacts: list[Artifact], config: Config) -> list[Find
     manifests = [a for a in artifacts if a.kind == "data_manifest" and isinstance(a.fields.get("files"), list)]
     if not manifests:
         return []
-    from policy_engine.scan import scan_files, summarise
     from policy_engine.scan import cache as scan_cache
+    from policy_engine.scan import scan_files, summarise
 
     findings: list[Finding] = []
     cache_dir = config.root / ".complyai" / "cache"

@@ -108,7 +108,7 @@ def test_internal_errors_exit_3_with_one_line(repo, monkeypatch):
 
 def test_rules_list_explain(repo):
     listing = json.loads(invoke("rules", "list", "--format", "json").output)
-    assert len(listing["rules"]) == 201
+    assert len(listing["rules"]) == 205
     sample = next(c for c in listing["rules"] if c["id"] == "EUAIA-ART14-HUMAN-OVERSIGHT-DESIGN")
     assert sample["pending"] == "2027-12-02" and sample["stage"] == "release" and sample["law"]
     explained = invoke("rules", "explain", "GDPR-ART44-TRANSFER-MECHANISM")
