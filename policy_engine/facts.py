@@ -158,6 +158,12 @@ class FactBuilder:
         for card in cards:
             for bundle in self._card_bundles(card, by_path):
                 bundles.append(Bundle(workload, {**bundle.members, "workload": workload}))
+            for manifest in manifests:  # data the workload itself declares it processes
+                members = {"model_card": card, "workload": workload, "data_manifest": manifest}
+                sbom = self._sbom_of(card, by_path)
+                if sbom is not None:
+                    members["sbom"] = sbom
+                bundles.append(Bundle(workload, members))
         return bundles
 
     @staticmethod
