@@ -16,7 +16,7 @@ $(BIN)/complyai: pyproject.toml
 install: $(BIN)/complyai
 
 demo: install
-	-$(BIN)/complyai audit samples/
+	@$(BIN)/complyai audit samples/ || echo "(exit $$?: the gate fails on purpose, samples/ holds non-compliant systems)"
 
 test: install
 	$(BIN)/python -m pytest
