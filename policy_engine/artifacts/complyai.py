@@ -51,9 +51,22 @@ class ComplyaiLoader:
             return unreadable(path, display, self.format, warnings + classify)
         kind, schema_file = classify
 
-        from policy_engine.artifacts.validate import _validator, schema_problems
+        from policy_engine.artifacts.validate import (
+            _validator,
+            known_valid,
+            remember_valid,
+            schema_namespace,
+            schema_problems,
+        )
 
-        problems = warnings + schema_problems(_validator(schema_file), document, positions, display=display)
+        namespace = schema_namespace(schema_file)
+        if known_valid(namespace, text):
+            problems = list(warnings)
+        else:
+            found = schema_problems(_validator(schema_file), document, positions, display=display)
+            if not found:
+                remember_valid(namespace, text)
+            problems = warnings + found
         metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
         spec = document.get("spec") if isinstance(document.get("spec"), dict) else {}
         fields = dict(spec)

@@ -111,11 +111,28 @@ def _unsupported(version: Any, positions: Positions) -> list[Problem]:
                     "Set specVersion to the version the BOM follows, or regenerate the BOM with a current tool.")]
 
 
+def _namespace(kind: str, version: Any) -> str:
+    from importlib.metadata import version as installed
+
+    return f"cyclonedx-{kind}-{version}-{installed('cyclonedx-python-lib')}"
+
+
 def _validate_json(text: str, version: Any, positions: Positions) -> list[Problem]:
+    from policy_engine.artifacts.validate import known_valid, remember_valid
+
+    if known_valid(_namespace("json", version), text):
+        return []
     try:
         validator = _validator("json", str(version))
     except Exception:  # unknown version, or a version without a JSON schema (1.0, 1.1)
         return _unsupported(version, positions)
+    problems = _json_problems(validator, text, version, positions)
+    if not problems:
+        remember_valid(_namespace("json", version), text)
+    return problems
+
+
+def _json_problems(validator: Any, text: str, version: Any, positions: Positions) -> list[Problem]:
     from policy_engine.artifacts.validate import _locate, dotted
 
     problems = []
@@ -130,10 +147,21 @@ def _validate_json(text: str, version: Any, positions: Positions) -> list[Proble
 
 
 def _validate_xml(text: str, version: str, positions: Positions) -> list[Problem]:
+    from policy_engine.artifacts.validate import known_valid, remember_valid
+
+    if known_valid(_namespace("xml", version), text):
+        return []
     try:
         validator = _validator("xml", version)
     except Exception:
         return _unsupported(version, positions)
+    problems = _xml_problems(validator, text, version, positions)
+    if not problems:
+        remember_valid(_namespace("xml", version), text)
+    return problems
+
+
+def _xml_problems(validator: Any, text: str, version: str, positions: Positions) -> list[Problem]:
     by_line: dict[int, tuple[str, int]] = {}
     for pointer, (line, column) in positions.items():
         by_line.setdefault(line, (pointer, column))

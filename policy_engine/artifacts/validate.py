@@ -10,10 +10,12 @@ before the first import, so ``import jsonschema`` costs ~70 ms. The price: the `
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import sys
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from policy_engine.artifacts.base import Problem
@@ -33,6 +35,39 @@ def jsonschema_module() -> Any:
     import jsonschema
 
     return jsonschema
+
+
+def _stamp(namespace: str, text: str) -> Path:
+    from policy_engine.resources import cache_dir
+
+    digest = hashlib.sha256(namespace.encode() + b"\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir() / "valid" / digest[:2] / digest
+
+
+def known_valid(namespace: str, text: str) -> bool:
+    """True when exactly this text passed exactly this schema before (so a cold start can skip importing
+    the validator: ~70 ms for jsonschema, more for CycloneDX). ``namespace`` names the schema version."""
+    try:
+        return _stamp(namespace, text).exists()
+    except OSError:
+        return False
+
+
+def remember_valid(namespace: str, text: str) -> None:
+    try:
+        stamp = _stamp(namespace, text)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+    except OSError:
+        pass  # a read-only cache only costs speed
+
+
+@cache
+def schema_namespace(schema_file: str) -> str:
+    """Identity of a bundled schema: its name and content digest."""
+    from policy_engine.resources import model_cards_dir
+
+    return schema_file + ":" + hashlib.sha256((model_cards_dir() / schema_file).read_bytes()).hexdigest()
 
 
 @cache
