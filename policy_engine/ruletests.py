@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -124,13 +125,53 @@ def run_ruleset_tests(folders: list[str]) -> TestReport:
     return report
 
 
-def _excerpt(case: Path, limit: int = 40) -> str:
-    files = sorted(p for p in case.rglob("*") if p.is_file() and p.name != "expect.yaml")
-    if not files:
+NO_FIELDS = "(none of the fields the control reads)"
+KIND_FILES = {"model_card": ("model_card.yaml", "README.md"), "data_manifest": ("data_manifest.yaml",),
+              "sbom": ("sbom.cdx.json", "sbom.spdx.json"), "workload": ("workload.yaml",)}
+
+
+@dataclass(frozen=True)
+class _Case:
+    path: Path
+    fires: frozenset[str]
+    not_fires: frozenset[str]
+    note: str  # the first comment line of expect.yaml: what the case changes
+
+
+@cache
+def _case_index(folder: Path) -> tuple[_Case, ...]:
+    cases = []
+    for case in _cases(folder):
+        text = (case / "expect.yaml").read_text(encoding="utf-8")
+        expect = yaml.safe_load(text) or {}
+        first = text.splitlines()[0] if text else ""
+        cases.append(_Case(case, frozenset(expect.get("fires") or []), frozenset(expect.get("not_fires") or []),
+                           first.lstrip("# ").strip() if first.startswith("#") else ""))
+    return tuple(cases)
+
+
+def _excerpt(case: _Case, control: Control) -> str:
+    """The part of the case's artifact that the control reads, as YAML, with what the case changed."""
+    kind = control.applies_to[0] if control.applies_to else ""
+    candidates = [case.path / name for name in KIND_FILES.get(kind, ())] + sorted(
+        p for p in case.path.iterdir() if p.is_file() and p.name != "expect.yaml")
+    source = next((p for p in candidates if p.is_file()), None)
+    if source is None:
         return ""
-    text = files[0].read_text(encoding="utf-8", errors="replace").splitlines()
-    body = text[:limit] + (["# …"] if len(text) > limit else [])
-    return f"# {files[0].relative_to(case.parent.parent)}\n" + "\n".join(body)
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return ""
+    spec = document.get("spec", document) if isinstance(document, dict) else {}
+    keys = list(dict.fromkeys(path.split(".")[1] for path in control.fields_read
+                              if path.startswith(kind + ".") and "." in path))
+    shown = {key: spec[key] for key in keys if isinstance(spec, dict) and key in spec}
+    lines = [f"# {case.path.parent.name}/{case.path.name}/{source.name}"]
+    if case.note:
+        lines.append(f"# {case.note}")
+    body = yaml.safe_dump({"spec": shown} if shown else {"spec": NO_FIELDS},
+                          sort_keys=False, width=100, allow_unicode=True).rstrip()
+    return "\n".join(lines) + "\n" + body
 
 
 def examples_for(control: Control, rulesets_root: Path | None = None) -> tuple[str, str]:
@@ -138,13 +179,14 @@ def examples_for(control: Control, rulesets_root: Path | None = None) -> tuple[s
     from policy_engine import resources
 
     folder = (rulesets_root or resources.rulesets_dir()) / control.ruleset
-    failing = passing = ""
-    for case in _cases(folder):
-        expect = yaml.safe_load((case / "expect.yaml").read_text(encoding="utf-8")) or {}
-        if not failing and control.id in (expect.get("fires") or []):
-            failing = _excerpt(case)
-        if not passing and control.id in (expect.get("not_fires") or []):
-            passing = _excerpt(case)
-        if failing and passing:
+    cases = _case_index(folder)
+    failing = next((c for c in cases if control.id in c.fires), None)
+    # Prefer a passing case that shows the fields the control reads (where it applies and holds).
+    passing_text = ""
+    for case in (c for c in cases if control.id in c.not_fires):
+        text = _excerpt(case, control)
+        if text and NO_FIELDS not in text:
+            passing_text = text
             break
-    return failing, passing
+        passing_text = passing_text or text
+    return (_excerpt(failing, control) if failing else "", passing_text)
