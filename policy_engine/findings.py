@@ -102,6 +102,8 @@ class Verdict:
     artifacts: list[str]
     tool_version: str
     controls_evaluated: list[str] = field(default_factory=list)  # rule ids that were evaluated
+    # artifact -> the controls evaluated on it (those for its kind at this stage)
+    evaluated: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -118,6 +120,7 @@ class Verdict:
             "rulesets": [asdict(r) for r in self.rulesets],
             "artifacts": list(self.artifacts),
             "controlsEvaluated": list(self.controls_evaluated),
+            "evaluated": {artifact: list(rules) for artifact, rules in self.evaluated.items()},
             "summary": self.summary(),
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -134,6 +137,7 @@ class Verdict:
             artifacts=list(data["artifacts"]),
             tool_version=data["tool"]["version"],
             controls_evaluated=list(data.get("controlsEvaluated", [])),
+            evaluated={k: list(v) for k, v in (data.get("evaluated") or {}).items()},
         )
 
     def summary(self) -> dict[str, int]:

@@ -314,13 +314,14 @@ def run_audit(options: AuditOptions) -> Verdict:
 
     findings = _apply_waivers(findings, config, as_of)
     findings.sort(key=lambda f: (f.artifact, f.location.line, f.rule))
-    evaluated_kinds = {a.kind for a in evaluable}
-    controls_evaluated = sorted(c.id for c in engine.controls.values()
-                                if c.holds_at(stage) and evaluated_kinds & set(c.applies_to))
+    by_kind = {kind: sorted(c.id for c in engine.controls.values() if c.holds_at(stage) and kind in c.applies_to)
+               for kind in {a.kind for a in evaluable}}
+    controls_evaluated = sorted({rule for rules in by_kind.values() for rule in rules})
+    evaluated = {a.display: by_kind[a.kind] for a in evaluable}
     return Verdict(
         findings=findings, decision=gate(findings, fail_on), fail_on=fail_on, stage=stage,
         as_of=as_of.isoformat(),
         rulesets=[RulesetRef(r.id, r.version, r.sha256, len(r.controls), _display(r.path)) for r in engine.rulesets],
         artifacts=sorted({a.display for a in artifacts}), tool_version=__version__,
-        controls_evaluated=controls_evaluated,
+        controls_evaluated=controls_evaluated, evaluated=evaluated,
     )

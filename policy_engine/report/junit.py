@@ -66,7 +66,9 @@ def _cases(verdict: Verdict, catalog: dict[str, RuleInfo]) -> dict[tuple[str, st
     """Control × artifact pairs: every evaluated control on every artifact, plus every finding's pair."""
     cases: dict[tuple[str, str], list[Finding]] = {}
     for artifact in verdict.artifacts:
-        for rule_id in verdict.controls_evaluated:
+        # Only the controls that apply to the artifact's kind, when the verdict says which those are.
+        rules = verdict.evaluated.get(artifact, []) if verdict.evaluated else verdict.controls_evaluated
+        for rule_id in rules:
             cases[(rule_id, artifact)] = []
     for finding in ordered(verdict.findings, verdict.artifacts):
         cases.setdefault((finding.rule, finding.artifact), []).append(finding)
