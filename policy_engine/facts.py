@@ -150,10 +150,9 @@ class FactBuilder:
         manifests = [by_path[(link.target, link.kind)] for link in workload.links
                      if link.kind == "data_manifest" and (link.target, link.kind) in by_path]
         if not cards:
-            members: dict[str, Artifact] = {"workload": workload}
-            if manifests:
-                members["data_manifest"] = manifests[0]
-            return [Bundle(workload, members)]
+            if not manifests:
+                return [Bundle(workload, {"workload": workload})]
+            return [Bundle(workload, {"workload": workload, "data_manifest": m}) for m in manifests]
         bundles = []
         for card in cards:
             for bundle in self._card_bundles(card, by_path):
