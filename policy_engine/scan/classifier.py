@@ -124,11 +124,29 @@ def extend_over_marks(text: str, end: int) -> int:
     return end
 
 
+def _words(offsets: list[tuple[int, int]], text: str) -> list[list[int]]:
+    """Token indices grouped by word: word pieces glued letter-to-letter ("abc"+"##pe"+"##12") are one word."""
+    words: list[list[int]] = []
+    for i, (a, _) in enumerate(offsets):
+        prev_end = offsets[i - 1][1] if i else -1
+        if words and a == prev_end and 0 < a < len(text) and text[a - 1].isalnum() and text[a].isalnum():
+            words[-1].append(i)
+        else:
+            words.append([i])
+    return words
+
+
 def decode_bio(
     probs: np.ndarray, offsets: list[tuple[int, int]], text: str, labels: tuple[str, ...]
 ) -> list[Entity]:
-    """Turn per-token label probabilities [T, L] into char spans; a span's score is its tokens' mean."""
-    best = probs.argmax(axis=-1)
+    """Turn per-token label probabilities [T, L] into char spans; a span's score is its words' mean.
+
+    Decisions are taken per word, not per word piece: a word's type is the argmax of its pieces' mean
+    probability summed over B- and I- of each type, so one word never ends up split across two types.
+    """
+    kinds = sorted({label[2:] for label in labels if label != "O"})
+    b_idx = [labels.index(f"B-{k}") for k in kinds]
+    i_idx = [labels.index(f"I-{k}") for k in kinds]
     entities: list[Entity] = []
     current: list[Any] | None = None  # [first_token, last_token, type, [scores]]
 
@@ -138,22 +156,56 @@ def decode_bio(
             end = extend_over_marks(text, offsets[current[1]][1])
             entities.append((start, end, current[2], float(sum(current[3]) / len(current[3]))))
 
-    for i, label_id in enumerate(best):
-        label = labels[int(label_id)]
-        if label == "O":
+    for word in _words(offsets, text):
+        avg = probs[word].mean(axis=0)
+        type_scores = avg[b_idx] + avg[i_idx]
+        k = int(type_scores.argmax())
+        if type_scores[k] <= avg[labels.index("O")]:
             close()
             current = None
             continue
-        prefix, kind = label.split("-", 1)
-        score = float(probs[i, label_id])
-        if prefix == "B" or current is None or current[2] != kind:
+        kind, score = kinds[k], float(type_scores[k])
+        begins = avg[b_idx[k]] >= avg[i_idx[k]]
+        # A "B" glued to the open span of the same type (no space between, "jane" + "@") continues it.
+        glued = current is not None and current[2] == kind and offsets[word[0]][0] == offsets[current[1]][1]
+        if (begins and not glued) or current is None or current[2] != kind:
             close()
-            current = [i, i, kind, [score]]
+            current = [word[0], word[-1], kind, [score]]
         else:
-            current[1] = i
+            current[1] = word[-1]
             current[3].append(score)
     close()
-    return entities
+    return _widen_atomic(text, entities)
+
+
+# Types whose values never hold whitespace: the whole non-space run is the value, so a tagger that
+# stops early (a ".in" read as the word "in") is corrected from the text itself.
+ATOMIC_TYPES = frozenset({"EMAIL_ADDRESS", "IP_ADDRESS"})
+_STOP = set(" \t\r\n:/=<>()[]{},;|\"'")  # separators around an address ("Email:a@b.c", "<a@b.c>")
+_TRAILING = ".!?"
+
+
+def _widen_atomic(text: str, entities: list[Entity]) -> list[Entity]:
+    widened = []
+    for start, end, kind, score in entities:
+        if kind in ATOMIC_TYPES:
+            while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _STOP:
+                start -= 1
+            while end < len(text) and not text[end].isspace() and text[end] not in _STOP:
+                end += 1
+            while end > start + 1 and text[end - 1] in _TRAILING:  # the sentence's full stop
+                end -= 1
+        widened.append((start, end, kind, score))
+    # A widened span swallows the pieces of the same run that were tagged as something else.
+    atomic = [e for e in widened if e[2] in ATOMIC_TYPES]
+    out: list[Entity] = []
+    for ent in widened:
+        if ent[2] not in ATOMIC_TYPES and any(a[0] < ent[1] and ent[0] < a[1] for a in atomic):
+            continue
+        if out and out[-1][2] == ent[2] and ent[2] in ATOMIC_TYPES and out[-1][:2] == ent[:2]:
+            continue  # two pieces of one address widened to the same span
+        out.append(ent)
+    return out
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
