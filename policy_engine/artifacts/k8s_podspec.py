@@ -1,7 +1,8 @@
 """Where each admitted kind keeps its Pod template, and the container images inside it.
 
 One table (``POD_TEMPLATE``) says, per object kind, the path from the object to its Pod spec and Pod
-metadata; nothing else in the webhook knows the shapes of Deployment, CronJob and friends.
+metadata; the manifest loader and the admission webhook both read it, and nothing else knows the shapes
+of Deployment, CronJob and friends.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ A Pod pinned with ``topology.kubernetes.io/region`` (or ``.../zone``) to cloud r
 countries those regions are in. ``CLOUD_REGIONS`` maps the common AWS, Google Cloud and Azure region
 names to ISO 3166-1 alpha-2 countries; it is deliberately small and documented (ci/k8s/README.md).
 A region it does not know is reported, never guessed: set ``complyai.io/region`` on the workload.
+Shared by the Kubernetes manifest loader and the admission webhook, so both place a Pod alike.
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
 """Build the ``Workload`` artifact the deploy-stage controls judge, from a Kubernetes object.
 
+One builder for both entry points: the manifest loader (kubernetes.py, for ``complyai audit``) and the
+admission webhook call it with the same object and get the same fields, so CI and admission agree.
+
 The workload's vocabulary fields (model_cards/vocabulary.yaml, ``workload.*``) come from
 ``complyai.io/`` annotations, one annotation per field: the field path with ``_`` written as ``-``
 (``workload.logging.retention_days`` is ``complyai.io/logging.retention-days``). Attestations take
 one annotation per key: ``complyai.io/attest.ai-literacy.by``, ``.date``, ``.ref``, ``.role``,
-``.expires`` (status defaults to ``attested``). ``ANNOTATIONS`` is the generated table; ci/k8s/README.md
-lists it. The region comes from ``complyai.io/region`` or, failing that, from the Pod's node selector
-and required node affinity (see regions.py); when the Pod may run in several countries, one Workload
+``.expires`` (status defaults to ``attested``). ``annotation_table()`` is the generated table;
+ci/k8s/README.md lists it. The region comes from ``complyai.io/region`` or, failing that, from the Pod's
+node selector and required node affinity (see k8s_regions.py); when the Pod may run in several countries, one Workload
 is built per country so that every place it may land is judged.
 """
 
@@ -16,15 +19,16 @@ import functools
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from policy_engine import resources
+from policy_engine.artifacts import k8s_regions as regions
 from policy_engine.artifacts.base import Artifact, Link, Problem
+from policy_engine.artifacts.k8s_podspec import POD_TEMPLATE, PodTemplate
+from policy_engine.artifacts.source import Positions, escape
 from policy_engine.findings import SCHEMA_RULE, Location
-from policy_engine.webhook import regions
-from policy_engine.webhook.podspec import PodTemplate
 
 PREFIX = "complyai.io/"
 MODEL_CARDS = PREFIX + "model-cards"
@@ -105,12 +109,12 @@ def _set(fields: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _pointer(key: str) -> str:
-    return "/metadata/annotations/" + key.replace("~", "~0").replace("/", "~1")
+    return "/metadata/annotations/" + escape(key)
 
 
 @dataclass
 class WorkloadSource:
-    """What the webhook knows about one admitted object, independent of the evidence directory."""
+    """What is known about one object, independent of where its model cards are looked up."""
 
     kind: str
     namespace: str
@@ -120,10 +124,27 @@ class WorkloadSource:
     template: PodTemplate
     model_cards: list[str] = field(default_factory=list)  # as written in complyai.io/model-cards
     data_manifests: list[str] = field(default_factory=list)
+    # JSON pointers into the document holding the object (a manifest file, or the admitted object)
+    base: str = ""  # the object itself ("/items/2" inside a List)
+    template_pointer: str = ""  # its PodTemplateSpec ("/spec/template" for a Deployment)
+    annotation_pointers: dict[str, str] = field(default_factory=dict)  # key -> where it is written
+    name_pointer: str = "/metadata/name"
 
     @property
     def display(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
+
+    def pointer_of(self, key: str) -> str:
+        return self.annotation_pointers.get(key) or self.base + _pointer(key)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Advice about the object (an unknown annotation, a region not in the table): a warning at admission,
+    a low-severity finding in ``complyai audit``."""
+
+    message: str
+    pointer: str
 
 
 def _strings(value: Any) -> dict[str, str]:
@@ -132,58 +153,78 @@ def _strings(value: Any) -> dict[str, str]:
     return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
-def source_of(kind: str, obj: dict[str, Any], template: PodTemplate, namespace: str) -> WorkloadSource:
-    """Annotations and labels of the object and its Pod template; the template's win (the Pods carry them)."""
+def source_of(kind: str, obj: dict[str, Any], template: PodTemplate, namespace: str,
+              base: str = "") -> WorkloadSource:
+    """Annotations and labels of the object and its Pod template; the template's win (the Pods carry them).
+
+    ``base`` is the object's JSON pointer in its document, so that every field can be located.
+    """
     metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    annotations = {**_strings(metadata.get("annotations")), **_strings(template.metadata.get("annotations"))}
+    template_pointer = base + "".join(f"/{escape(key)}" for key in POD_TEMPLATE.get(kind, ()))
+    own = _strings(metadata.get("annotations"))
+    inherited = _strings(template.metadata.get("annotations"))
+    annotations = {**own, **inherited}
+    where = {key: f"{base}/metadata/annotations/{escape(key)}" for key in own}
+    where.update({key: f"{template_pointer}/metadata/annotations/{escape(key)}" for key in inherited})
     labels = {**_strings(metadata.get("labels")), **_strings(template.metadata.get("labels"))}
     name = metadata.get("name") or metadata.get("generateName") or "(unnamed)"
+    name_field = "name" if metadata.get("name") or not metadata.get("generateName") else "generateName"
     return WorkloadSource(
         kind=kind, namespace=namespace or str(metadata.get("namespace") or "default"), name=str(name),
         labels=labels, annotations=annotations, template=template,
         model_cards=_split(annotations.get(MODEL_CARDS, "")),
         data_manifests=_split(annotations.get(DATA_MANIFESTS, "")),
+        base=base, template_pointer=template_pointer, annotation_pointers=where,
+        name_pointer=f"{base}/metadata/{name_field}",
     )
-
-
-def evidence_path(evidence_dir: Path, ref: str) -> Path | None:
-    """A reference from an annotation, resolved inside the evidence directory; None if it escapes it."""
-    relative = PurePosixPath(ref)
-    if relative.is_absolute() or ".." in relative.parts:
-        return None
-    return (evidence_dir / relative).resolve()
 
 
 @dataclass
 class BuiltWorkload:
     artifacts: list[Artifact]  # one per country the Pod may run in (one when the region is fixed/unknown)
-    warnings: list[str]
+    notices: list[Notice]
     facts_hash: str
+
+    @property
+    def warnings(self) -> list[str]:
+        return [notice.message for notice in self.notices]
+
+
+def _region_pointer(source: WorkloadSource) -> str:
+    spec = source.template.spec
+    field_name = "nodeSelector" if isinstance(spec.get("nodeSelector"), dict) else "affinity"
+    return f"{source.template_pointer}/spec/{field_name}"
 
 
 def build_workload(source: WorkloadSource, cards: list[Path], manifests: list[Path],
-                   *, images_verified: bool) -> BuiltWorkload:
-    """The Workload artifact(s) for a source, linked to the model cards and data manifests given."""
+                   *, images_verified: bool, path: Path | None = None, display: str | None = None,
+                   positions: Positions | None = None) -> BuiltWorkload:
+    """The Workload artifact(s) for a source, linked to the model cards and data manifests given.
+
+    ``path``, ``display`` and ``positions`` place the artifacts in a manifest file (``complyai audit``);
+    without them (admission) each artifact gets a synthetic path naming the object and the country.
+    """
     table = annotation_table()
     fields: dict[str, Any] = {"name": source.name}
-    pointers: dict[str, str] = {"name": "/metadata/name"}
+    pointers: dict[str, str] = {"name": source.name_pointer}
     problems: list[Problem] = []
-    warnings: list[str] = []
+    notices: list[Notice] = []
     for key, raw in sorted(source.annotations.items()):
         normalised = key.replace("_", "-") if key.startswith(PREFIX) else key
         spec = table.get(normalised)
         if spec is None:
             if key.startswith(PREFIX) and key not in (MODEL_CARDS, DATA_MANIFESTS, RISK_TIER):
-                warnings.append(f"unknown annotation {key} ignored (see the annotation table)")
+                notices.append(Notice(f"unknown annotation {key} ignored (see the annotation table)",
+                                      source.pointer_of(key)))
             continue
         value, why = _convert(spec, raw)
         if why is not None:
             problems.append(Problem(rule=SCHEMA_RULE, severity="high", message=f"annotation {key}: {why}",
-                                    location=Location(pointer=_pointer(key)),
+                                    location=Location(pointer=source.pointer_of(key)),
                                     remediation=f"fix the value of the {key} annotation"))
             continue
         _set(fields, spec.path, value)
-        pointers[spec.path] = _pointer(key)
+        pointers[spec.path] = source.pointer_of(key)
     for attestation in (fields.get("attestations") or {}).values():
         if isinstance(attestation, dict):
             attestation.setdefault("status", "attested")
@@ -199,25 +240,29 @@ def build_workload(source: WorkloadSource, cards: list[Path], manifests: list[Pa
     if not places:
         found, unknown = regions.countries(source.template.spec)
         if unknown:
-            warnings.append(f"region(s) {', '.join(unknown)} not in the region table: residency not checked; "
-                            f"set {PREFIX}region to the ISO country")
+            notices.append(Notice(f"region(s) {', '.join(unknown)} not in the region table: residency not "
+                                  f"checked; set {PREFIX}region to the ISO country", _region_pointer(source)))
         places = list(found) or [None]
-    links = [Link(kind="model_card", target=card, pointer=_pointer(MODEL_CARDS)) for card in cards]
-    links += [Link(kind="data_manifest", target=m, pointer=_pointer(DATA_MANIFESTS)) for m in manifests]
+    links = [Link(kind="model_card", target=card, pointer=source.pointer_of(MODEL_CARDS)) for card in cards]
+    links += [Link(kind="data_manifest", target=m, pointer=source.pointer_of(DATA_MANIFESTS)) for m in manifests]
 
     artifacts = []
     for place in places:
         own = json.loads(json.dumps(fields))
-        display = source.display
+        shown = display or source.display
         if place is not None:
             own["region"] = place
             if len(places) > 1:
-                display += f" (region {place})"
-        synthetic = Path("/kubernetes") / source.namespace / source.kind / source.name / (place or "any")
-        artifacts.append(Artifact(
-            path=synthetic, display=display, kind="workload", format="kubernetes", name=source.name,
-            sha256="", fields=own, links=list(links), pointers=dict(pointers), problems=list(problems)))
+                shown += f" (region {place})"
+        where = path or Path("/kubernetes") / source.namespace / source.kind / source.name / (place or "any")
+        artifact = Artifact(
+            path=where, display=shown, kind="workload", format="kubernetes", name=source.name,
+            sha256="", fields=own, links=list(links), pointers=dict(pointers), positions=dict(positions or {}),
+            problems=list(problems))
+        if positions:
+            artifact.problems = [replace(p, location=artifact.locate(p.location.pointer)) for p in problems]
+        artifacts.append(artifact)
     digest = hashlib.sha256(json.dumps(
         [[a.fields for a in artifacts], [str(p) for p in cards], [str(p) for p in manifests],
          [p.message for p in problems], source.display], sort_keys=True, default=str).encode()).hexdigest()
-    return BuiltWorkload(artifacts=artifacts, warnings=warnings, facts_hash=digest)
+    return BuiltWorkload(artifacts=artifacts, notices=notices, facts_hash=digest)

@@ -12,11 +12,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policy_engine.artifacts import k8s_podspec as podspec
+from policy_engine.artifacts.k8s_workload import RISK_TIER, build_workload, source_of
 from policy_engine.findings import ENGINE_RULESET, SEVERITY_RANK, Finding, Verdict
-from policy_engine.webhook import podspec
-from policy_engine.webhook.evidence import EvidenceStore, Record
+from policy_engine.webhook.evidence import EvidenceStore, Record, evidence_path
 from policy_engine.webhook.review import AdmissionRequest
-from policy_engine.webhook.workload import RISK_TIER, build_workload, evidence_path, source_of
 
 MODES = ("enforce", "audit")
 PASS_THROUGH_OPERATIONS = ("DELETE", "CONNECT")

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from policy_engine.errors import ComplyError
@@ -23,6 +23,14 @@ from policy_engine.errors import ComplyError
 DECLARATION_SUFFIXES = (".json", ".jsonl", ".dsse", ".sigstore", ".bundle")
 MAX_FILE_BYTES = 10_000_000  # a declaration or artifact bigger than this is skipped, with a reason
 MAX_FILES = 20_000  # files walked per refresh: a mounted folder, not a data lake
+
+
+def evidence_path(evidence_dir: Path, ref: str) -> Path | None:
+    """A reference from an annotation, resolved inside the evidence directory; None if it escapes it."""
+    relative = PurePosixPath(ref)
+    if relative.is_absolute() or ".." in relative.parts:
+        return None
+    return (evidence_dir / relative).resolve()
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,11 @@ import shutil
 
 import pytest
 
-from policy_engine.webhook import podspec, regions, review
-from policy_engine.webhook.workload import annotation_table, build_workload, evidence_path, source_of
+from policy_engine.artifacts import k8s_podspec as podspec
+from policy_engine.artifacts import k8s_regions as regions
+from policy_engine.artifacts.k8s_workload import annotation_table, build_workload, source_of
+from policy_engine.webhook import review
+from policy_engine.webhook.evidence import evidence_path
 
 from .conftest import DIGEST, SAMPLE, UNTRUSTED_DIGEST, declare_sample, pod_spec, workload
 
