@@ -13,7 +13,7 @@ import re
 import traceback
 from pathlib import Path
 
-from policy_engine.artifacts import complyai, cyclonedx, huggingface, spdx
+from policy_engine.artifacts import complyai, cyclonedx, huggingface, kubernetes, spdx
 from policy_engine.artifacts.base import Artifact, Loader
 from policy_engine.artifacts.common import problem, unreadable
 
@@ -25,6 +25,7 @@ LOADERS: tuple[Loader, ...] = (
     cyclonedx.XML_LOADER,
     spdx.LOADER,
     huggingface.LOADER,
+    kubernetes.LOADER,
 )
 SNIFF_BYTES = 8192
 TAIL_BYTES = 4096  # some tools sort keys, so a marker (SPDX's spdxVersion) can sit at the end of the file
