@@ -95,7 +95,8 @@ class KubernetesLoader:
         return path.suffix.lower() in SUFFIXES and self.matches(head)
 
     def matches(self, head: str) -> bool:
-        return bool(_KIND.search(head)) and bool(_ANNOTATION.search(head))
+        # Both markers in one document: an annotated Service next to a plain Deployment is no workload.
+        return any(_KIND.search(chunk) and _ANNOTATION.search(chunk) for chunk in _SEPARATOR.split(head))
 
     def load(self, path: Path, text: str, display: str) -> Artifact:
         return self.load_all(path, text, display)[-1]
