@@ -18,24 +18,19 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policy_engine.artifacts.base import Artifact, Problem
 from policy_engine.artifacts.common import local_link, parse_problem, unreadable
 from policy_engine.artifacts.k8s_podspec import CONTAINER_LISTS, POD_TEMPLATE, pod_template
-from policy_engine.artifacts.k8s_workload import (
-    DATA_MANIFESTS,
-    MODEL_CARDS,
-    PREFIX,
-    BuiltWorkload,
-    WorkloadSource,
-    annotation_table,
-    build_workload,
-    source_of,
-)
 from policy_engine.artifacts.source import Parsed, Positions, escape, parse_json, parse_yaml
 from policy_engine.findings import SCHEMA_RULE, Location
 
+if TYPE_CHECKING:
+    from policy_engine.artifacts.k8s_workload import WorkloadSource
+
+# k8s_workload.PREFIX: the builder is imported only when a manifest is loaded, so sniffing stays cheap.
+PREFIX = "complyai.io/"
 SUFFIXES = (".yaml", ".yml", ".json")
 KINDS = tuple(POD_TEMPLATE)
 # Label keys that are not workload annotations (the namespace opt-out of complyai's own webhook).
@@ -134,6 +129,14 @@ def _workloads(path: Path, display: str, obj: dict[str, Any], base: str, positio
     With several objects in the file each display names its object, since findings and Cedar entities
     are told apart by display; ``taken`` keeps them unique even when two objects share a name.
     """
+    from policy_engine.artifacts.k8s_workload import (
+        DATA_MANIFESTS,
+        MODEL_CARDS,
+        annotation_table,
+        build_workload,
+        source_of,
+    )
+
     kind = str(obj["kind"])
     template = pod_template(kind, obj)
     assert template is not None  # _annotated checked the kind
@@ -181,7 +184,7 @@ def _workloads(path: Path, display: str, obj: dict[str, Any], base: str, positio
            "without the model card it serves (admission uses the cards its images' declarations cover)",
            f"Name the model card(s) in {MODEL_CARDS}, relative to this manifest.", severity="low")
 
-    built: BuiltWorkload = build_workload(source, cards, manifests, images_verified=False, path=path,
+    built = build_workload(source, cards, manifests, images_verified=False, path=path,
                                           display=shown, positions=positions)
     for notice in built.notices:
         at(notice.pointer, notice.message, "See the annotation and region tables in ci/k8s/README.md.",

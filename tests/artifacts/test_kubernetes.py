@@ -78,6 +78,12 @@ def test_recognised_only_with_complyai_annotations(tmp_path, name, text, fmt):
     assert sniff(path, text) == fmt
 
 
+def test_the_sniffer_and_the_builder_agree_on_the_prefix():
+    from policy_engine.artifacts import k8s_workload, kubernetes
+
+    assert kubernetes.PREFIX == k8s_workload.PREFIX
+
+
 def test_discovery_keeps_annotated_workloads_and_skips_ordinary_manifests(tmp_path):
     write(tmp_path, "k8s/deploy.yaml", DEPLOYMENT)
     write(tmp_path, "k8s/web.yaml", PLAIN)
