@@ -18,7 +18,7 @@ def load(name: str):
 
 def test_every_loader_has_a_distinct_format() -> None:
     formats = [loader.format for loader in LOADERS]
-    assert len(formats) == len(set(formats)) == 5
+    assert len(formats) == len(set(formats)) == 6
 
 
 @pytest.mark.parametrize(
