@@ -142,6 +142,26 @@ def _stratified(examples: list, n: int, share: dict[str, float], rng: random.Ran
     return out[:n]
 
 
+def cell_examples(examples: list[PiiExample], n: int, rng: random.Random) -> list[PiiExample]:
+    """Bare values as a table cell holds them ("support@acme.io", "943 476 5919"), cut from training rows.
+
+    Scans read CSV/Parquet cells, which often hold the value alone with no sentence around it. A quarter
+    are unlabelled look-alikes cut from the negatives (SKUs, versions, invoice numbers).
+    """
+    positives = [(e, s) for e in examples for s in e.spans]
+    negatives = [w.strip(".,;:()") for e in examples if e.source == "synthetic_negative" for w in e.text.split()
+                 if any(ch.isdigit() for ch in w)]
+    out = []
+    for _ in range(n):
+        if negatives and rng.random() < 0.25:
+            out.append(PiiExample(rng.choice(negatives), [], source="cells"))
+            continue
+        ex, (start, end, kind) = rng.choice(positives)
+        value = ex.text[start:end]
+        out.append(PiiExample(value, [(0, len(value), kind)], source="cells"))
+    return out
+
+
 def token_labels(offsets: list[tuple[int, int]], ex: PiiExample) -> list[int]:
     """BIO label id per token: B on the first token touching a span, I on the rest, IGNORE if unlabelled."""
     labels = [LABEL_ID["O"]] * len(offsets)

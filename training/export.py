@@ -29,6 +29,7 @@ OPSET = 17
 MAX_BYTES = 30 * 1024 * 1024
 MIN_TOKEN_AGREEMENT = 0.98  # share of tokens whose argmax label is the same in PyTorch and int8 ONNX
 MAX_TOX_DIFF = 0.05  # mean absolute difference of toxicity probabilities
+PER_CHANNEL = True  # one scale per output column: measurably closer to fp32 than one per tensor
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -72,7 +73,7 @@ def quantize(src: Path, dst: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Gather is included so that the 30522x384 embedding table is stored in int8 too (size limit).
-    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=False,
+    quantize_dynamic(str(src), str(dst), weight_type=QuantType.QInt8, per_channel=PER_CHANNEL,
                      op_types_to_quantize=["MatMul", "Gather"])
 
 

@@ -33,6 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, required=True, help="where the checkpoint and its config go")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--n-pii", type=int, default=12000, help="PII training sentences (sampled)")
+    p.add_argument("--n-cells", type=int, default=3000, help="bare-value 'table cell' examples added")
     p.add_argument("--n-tox", type=int, default=10000, help="toxicity training texts (sampled)")
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--batch-size", type=int, default=32)
@@ -160,9 +161,11 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit(f"{args.data}: training data folder not found (pass --data PATH/TO/shared/data)")
     if args.tiny:
         args.n_pii, args.n_tox, args.eval_n = min(args.n_pii, 24), min(args.n_tox, 24), min(args.eval_n, 16)
+        args.n_cells = min(args.n_cells, 4)
 
     tok = load_tokenizer(args.tiny)
     pii_train = D.sample_pii(D.load_pii(args.data, "train"), args.n_pii, rng)
+    pii_train += D.cell_examples(pii_train, args.n_cells, rng)
     tox_train = D.sample_toxicity(D.load_toxicity(args.data, "train"), args.n_tox, rng)
     pii_items = encode_pii(tok, pii_train, args.max_len)
     tox_items = encode_tox(tok, tox_train, args.max_len)

@@ -146,3 +146,27 @@ def test_thread_count_is_physical_cores_or_override(monkeypatch: pytest.MonkeyPa
 )
 def test_email_spans_cover_the_whole_address_and_no_separator(clf: C.Classifier, text: str, email: str) -> None:
     assert (email, "EMAIL_ADDRESS") in entities_of(clf, text)
+
+
+@pytest.mark.parametrize(
+    ("prefer_gpu", "available", "asked"),
+    [(True, ["CUDAExecutionProvider", "CPUExecutionProvider"], ["CUDAExecutionProvider", "CPUExecutionProvider"]),
+     (False, ["CUDAExecutionProvider", "CPUExecutionProvider"], ["CPUExecutionProvider"]),
+     (True, ["AzureExecutionProvider", "CPUExecutionProvider"], ["CPUExecutionProvider"])],
+)
+def test_providers_asked_for(monkeypatch: pytest.MonkeyPatch, prefer_gpu: bool, available: list[str],
+                             asked: list[str]) -> None:
+    import onnxruntime as ort
+
+    seen: list[list[str]] = []
+    real = ort.InferenceSession
+
+    def spy(path, sess_options=None, providers=None):
+        seen.append(list(providers))
+        return real(path, sess_options=sess_options, providers=["CPUExecutionProvider"])
+
+    monkeypatch.setattr(ort, "get_available_providers", lambda: available)
+    monkeypatch.setattr(ort, "InferenceSession", spy)
+    clf = C.load_classifier(prefer_gpu=prefer_gpu)
+    assert seen == [asked]
+    assert clf is not None and clf.provider == "CPUExecutionProvider"  # what the session runs, not what was asked

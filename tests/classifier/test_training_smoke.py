@@ -22,7 +22,7 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path: Path) -> None:
 
     record = train.main(["--tiny", "--max-steps", "2", "--data", str(SHARED / "data"), "--out", str(tmp_path / "ckpt")])
     assert record["steps"] == 2
-    assert record["train_examples"] == {"pii": 24, "toxicity": 24}
+    assert record["train_examples"] == {"pii": 28, "toxicity": 24}
     assert "toxicity_roc_auc" in record["validation_metrics"]
 
     dest = tmp_path / "shipped"
