@@ -116,7 +116,11 @@ def parse_yaml(text: str, *, line_offset: int = 0, max_depth: int = MAX_DEPTH) -
             message = f"{exc.context}: {exc.problem}"
         line, column = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         result.value = None
-        result.error = ParseError(f"invalid YAML: {message}", line, column)
+        if "nesting depth" in message:  # newer PyYAML stops deep nesting in its scanner, before our check
+            message = f"nesting deeper than {max_depth} levels; complyai refuses such documents"
+            result.error = ParseError(message, line, column)
+        else:
+            result.error = ParseError(f"invalid YAML: {message}", line, column)
     except yaml.reader.ReaderError as exc:  # a control character or undecodable byte
         line, column = LineIndex(text, line_offset)(exc.position)
         result.value = None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import policy_engine.scan
 from policy_engine.scan import PII_TYPE, scan_files, summarise
 
 EMAIL = "oluwaseun.4821@example.org"
@@ -94,6 +95,8 @@ def test_classifier_hook_merges_spans_and_reports_toxicity(tmp_path, monkeypatch
     module = types.ModuleType("policy_engine.scan.classifier")
     module.load_classifier = lambda: Fake()
     monkeypatch.setitem(sys.modules, "policy_engine.scan.classifier", module)
+    # `from policy_engine.scan import classifier` reads the package attribute first, once imported
+    monkeypatch.setattr(policy_engine.scan, "classifier", module, raising=False)
     f = tmp_path / "notes.txt"
     f.write_text("Asha Rao paid with 4111 1111 1111 1111\nyou idiot\nall fine here\nnothing\n", encoding="utf-8")
     ev = scan_files([f])[0]
@@ -109,6 +112,7 @@ def test_classifier_hook_merges_spans_and_reports_toxicity(tmp_path, monkeypatch
 
 def test_without_classifier_toxicity_is_null(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "policy_engine.scan.classifier", None)  # import fails
+    monkeypatch.delattr(policy_engine.scan, "classifier", raising=False)
     f = tmp_path / "t.txt"
     f.write_text("hello a@b.org\n", encoding="utf-8")
     ev = scan_files([f])[0]
