@@ -86,4 +86,6 @@ def main(debug: bool) -> None:
       complyai audit                audit every artifact under the current directory
       complyai audit --format sarif --output complyai.sarif
       complyai rules list           every control with its citation
+      complyai scan data/           which personal data the data files hold
+      complyai declare CARD --key release.key --out declaration.json
     """
