@@ -5,7 +5,9 @@
 PII: strict entity-level F1 (same start, end and type) per type and overall, against Presidio's
 pattern recognizers (NoOp NLP engine, as complyai runs them offline). Toxicity: ROC-AUC and F1 at 0.5,
 against alt-profanity-check. Held-out data: the ``validation`` split of ../shared/data (never trained
-on) or our own ``holdout`` slice of its train split (see training/data.py).
+on), our own ``holdout`` slice of its train split, or ``unseen_templates``: generator sentences whose
+templates training never saw (see training/data.py). The last is the fairest PII figure: validation
+rows share their templates with training rows.
 
 PII groups, because the sources label different things:
   generator  synthetic sentences + negatives: every type, the evaluation's own label semantics (headline)
@@ -114,6 +116,8 @@ def toxicity_section(clf, examples: list[D.ToxExample]) -> dict:
 def print_report(res: dict) -> None:
     print(f"complyai classifier {res['classifier']} on split '{res['split']}' ({res['provider']})\n")
     for group, g in res["pii"]["groups"].items():
+        if not g["texts"]:
+            continue
         print(f"PII [{group}] {g['texts']} texts — strict span F1 (P/R), model vs Presidio patterns-only")
         for t, m in g["model"].items():
             if m["support"] == 0:
@@ -122,7 +126,9 @@ def print_report(res: dict) -> None:
             print(f"  {t:<22} n={m['support']:<5} model {m['f1']:.3f} ({m['precision']:.2f}/{m['recall']:.2f})"
                   f"   presidio {p['f1']:.3f} ({p['precision']:.2f}/{p['recall']:.2f})")
         print()
-    tox = res["toxicity"]
+    tox = res.get("toxicity")
+    if not tox:
+        return
     print(f"Toxicity {tox['texts']} texts ({tox['toxic']} toxic) — ROC-AUC / F1@0.5")
     print(f"  {'overall':<24} model {tox['model']['roc_auc']:.3f} / {tox['model']['f1']:.3f}"
           f"   alt-profanity-check {tox['alt_profanity_check']['roc_auc']:.3f} / {tox['alt_profanity_check']['f1']:.3f}")
@@ -133,26 +139,35 @@ def print_report(res: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--split", choices=("validation", "holdout"), default="validation")
+    p.add_argument("--split", choices=("validation", "holdout", "unseen_templates"), default="validation")
     p.add_argument("--data", type=Path, default=D.DEFAULT_DATA)
     p.add_argument("--json", type=Path, help="also write the full results here")
+    p.add_argument("--model-dir", type=Path, help="a model folder written by training/export.py (default: shipped)")
     args = p.parse_args(argv)
     if not args.data.exists():
         print(f"{args.data}: data folder not found (pass --data PATH/TO/shared/data)", file=sys.stderr)
         return 2
     from policy_engine.scan.classifier import load_classifier
 
-    clf = load_classifier(prefer_gpu=True)
+    clf = load_classifier(prefer_gpu=True, model_dir=args.model_dir)
     if clf is None:
         print("the classifier model is not shipped in this checkout (see training/README.md)", file=sys.stderr)
+        return 2
+    trained = json.loads((clf.model_dir / "metadata.json").read_text()).get("training_args", {})
+    held_out = bool(trained.get("hold_out_templates"))
+    if args.split == "unseen_templates" and not held_out:
+        print("this model was trained on every generator template, so 'unseen_templates' is not unseen for it:"
+              " train with --hold-out-templates and pass --model-dir", file=sys.stderr)
         return 2
     res = {
         "classifier": f"{clf.name} {clf.version}",
         "provider": clf.provider,
         "split": args.split,
-        "pii": pii_section(clf, D.load_pii(args.data, args.split)),
-        "toxicity": toxicity_section(clf, D.load_toxicity(args.data, args.split)),
+        "pii": pii_section(clf, D.load_pii(args.data, args.split, held_out)),
     }
+    tox = D.load_toxicity(args.data, args.split)
+    if tox:  # unseen_templates is a PII-only split
+        res["toxicity"] = toxicity_section(clf, tox)
     print_report(res)
     if args.json:
         args.json.write_text(json.dumps(res, indent=2))

@@ -1,7 +1,8 @@
 """Build the training, validation and held-out sets from ../shared/data (see its README for licenses).
 
 Splits: each row's own ``split`` field gives train/validation; 5 % of the train rows (by an md5 of
-the text) become our own ``holdout`` split that training never reads. Sampling is seeded.
+the text) become our own ``holdout`` split, which training never reads; optionally the rows of 8 of the 55
+generator templates become ``unseen_templates`` (see split_of). Sampling is seeded.
 """
 
 from __future__ import annotations
@@ -44,7 +45,17 @@ class ToxExample:
     source: str = ""
 
 
-def split_of(row: dict) -> str:
+# With hold_out_templates (training --hold-out-templates), 1 in 7 generator template ids is never trained
+# on: their rows, train or validation, form the ``unseen_templates`` split, the honest measure for
+# sentences phrased unlike any training row. The shipped model trains on every template.
+UNSEEN_TEMPLATE_MODULUS, UNSEEN_TEMPLATE_REST = 7, 3
+
+
+def split_of(row: dict, hold_out_templates: bool = False) -> str:
+    template = row.get("template_id")
+    if hold_out_templates and row.get("source") == "synthetic_faker" and isinstance(template, int) \
+            and template % UNSEEN_TEMPLATE_MODULUS == UNSEEN_TEMPLATE_REST:
+        return "unseen_templates"
     split = row.get("split", "train")
     if split == "train" and int(hashlib.md5(row["text"].encode("utf-8")).hexdigest(), 16) % HOLDOUT_MODULUS == 0:
         return "holdout"
@@ -82,12 +93,12 @@ def tox_example(row: dict) -> ToxExample:
     return ToxExample(row["text"], toxic, {s: int(s in labels) for s in annotated}, row.get("source", ""))
 
 
-def load_pii(data_dir: Path, split: str) -> list[PiiExample]:
+def load_pii(data_dir: Path, split: str, hold_out_templates: bool = False) -> list[PiiExample]:
     return [
         pii_example(row)
         for name in PII_FILES
         for row in _rows(data_dir / "pii" / name)
-        if split_of(row) == split
+        if split_of(row, hold_out_templates) == split
     ]
 
 

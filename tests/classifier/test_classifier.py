@@ -170,3 +170,26 @@ def test_providers_asked_for(monkeypatch: pytest.MonkeyPatch, prefer_gpu: bool, 
     clf = C.load_classifier(prefer_gpu=prefer_gpu)
     assert seen == [asked]
     assert clf is not None and clf.provider == "CPUExecutionProvider"  # what the session runs, not what was asked
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "ok"),
+    [("a@b.co", "EMAIL_ADDRESS", True), ("bestätigt", "EMAIL_ADDRESS", False), ("a@localhost", "EMAIL_ADDRESS", False),
+     ("10.0.0.1", "IP_ADDRESS", True), ("5eb9:147c:a2b5:e573:e838:f46f:f015:500a", "IP_ADDRESS", True),
+     ("10:42:17", "IP_ADDRESS", False), ("999.1.1.1", "IP_ADDRESS", False)],
+)
+def test_addresses_must_be_well_formed(value: str, kind: str, ok: bool) -> None:
+    assert C._well_formed(value, kind) is ok
+
+
+def test_an_id_split_across_types_becomes_one_entity() -> None:
+    # "7069-793-05": pieces lean to different id types; the run is one entity of the majority type.
+    text = "MRN 7069-793-05"
+    offsets = [(0, 3), (4, 6), (6, 8), (8, 9), (9, 12), (12, 13), (13, 15)]
+    labels = ("O", "B-UK_NHS", "I-UK_NHS", "B-MEDICAL_RECORD_NUMBER", "I-MEDICAL_RECORD_NUMBER")
+    probs = np.zeros((7, 5), dtype=np.float32)
+    probs[0, 0] = 1.0
+    probs[1:3, 3] = probs[3:6, 4] = 0.9
+    probs[6, 1] = 0.8
+    assert [(s, e, k) for s, e, k, _ in C.decode_bio(probs, offsets, text, labels)] == [
+        (4, 15, "MEDICAL_RECORD_NUMBER")]
