@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-pii", type=int, default=16000, help="PII training sentences (sampled)")
     p.add_argument("--n-cells", type=int, default=3000, help="bare-value 'table cell' examples added")
     p.add_argument("--n-tox", type=int, default=12000, help="toxicity training texts (sampled)")
+    p.add_argument("--n-benign-pii", type=int, default=1500,
+                   help="PII sentences added to the toxicity task as non-toxic examples")
     p.add_argument("--epochs", type=float, default=1.3)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--max-len", type=int, default=128, help="tokens per window, [CLS] and [SEP] included")
@@ -163,12 +165,13 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit(f"{args.data}: training data folder not found (pass --data PATH/TO/shared/data)")
     if args.tiny:
         args.n_pii, args.n_tox, args.eval_n = min(args.n_pii, 24), min(args.n_tox, 24), min(args.eval_n, 16)
-        args.n_cells = min(args.n_cells, 4)
+        args.n_cells, args.n_benign_pii = min(args.n_cells, 4), min(args.n_benign_pii, 4)
 
     tok = load_tokenizer(args.tiny)
     pii_train = D.sample_pii(D.load_pii(args.data, "train", args.hold_out_templates), args.n_pii, rng)
     pii_train += D.cell_examples(pii_train, args.n_cells, rng)
     tox_train = D.sample_toxicity(D.load_toxicity(args.data, "train"), args.n_tox, rng)
+    tox_train += D.benign_pii_texts(pii_train, args.n_benign_pii, rng)
     pii_items = encode_pii(tok, pii_train, args.max_len)
     tox_items = encode_tox(tok, tox_train, args.max_len)
     n_pos = sum(1 for _, t, _ in tox_items if t[0] == 1.0)

@@ -193,3 +193,9 @@ def test_an_id_split_across_types_becomes_one_entity() -> None:
     probs[6, 1] = 0.8
     assert [(s, e, k) for s, e, k, _ in C.decode_bio(probs, offsets, text, labels)] == [
         (4, 15, "MEDICAL_RECORD_NUMBER")]
+
+
+def test_empty_inputs(clf: C.Classifier) -> None:
+    assert clf.predict([]) == []
+    (blank,) = clf.predict(["   "])
+    assert blank.entities == [] and blank.toxicity < 0.5
