@@ -11,11 +11,11 @@ configuration enables it (``scan.enabled``), because scanning reads every row.
 from __future__ import annotations
 
 import glob
-import hashlib
 from pathlib import Path
 
 from policy_engine.artifacts.base import Artifact
 from policy_engine.config import Config
+from policy_engine.fileio import sha256_file
 from policy_engine.findings import ENGINE_RULESET, Finding
 
 SCAN_RULE = "COMPLYAI-SCAN"
@@ -26,14 +26,6 @@ HIPAA_18 = frozenset({
     "other_unique_identifier",
 })
 SPECIAL_CATEGORY_TYPES = frozenset({"MEDICAL_CONDITION", "MEDICATION"})
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def manifest_files(manifest: Artifact) -> tuple[list[Path], list[Finding]]:
@@ -55,7 +47,7 @@ def manifest_files(manifest: Artifact) -> tuple[list[Path], list[Finding]]:
                                      "fix the path or glob, relative to the manifest's folder"))
             continue
         pinned = entry.get("sha256")
-        if isinstance(pinned, str) and len(matches) == 1 and _sha256(matches[0]) != pinned.lower():
+        if isinstance(pinned, str) and len(matches) == 1 and sha256_file(matches[0]) != pinned.lower():
             findings.append(_finding(manifest, f"/spec/files/{index}/sha256", "high", "Data file changed",
                                      f"{entry['path']} no longer has the sha256 the manifest pins",
                                      "review the new data, then update the pinned sha256"))

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from policy_engine.attest.refusals import DeclarationRefused
 from policy_engine.attest.statement import Subject, build_statement, serialise
 from policy_engine.attest.subjects import ImageRef, file_subjects, sha256_file
 from policy_engine.errors import UsageError
+from policy_engine.fileio import write_atomic
 from policy_engine.findings import SEVERITY_RANK, Finding, Verdict
 
 Audit = Callable[[list[Path]], Verdict]
@@ -178,18 +177,8 @@ def _covered_files(
 
 
 def write_atomically(out: Path, data: bytes) -> None:
-    """Write to a temporary file beside OUT, then rename: readers see the old file or the whole new one."""
+    """Write beside OUT, then rename: readers see the old file or the whole new one."""
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"{out}: the folder {folder} does not exist", hint="create it or choose another --out")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), 0o644)  # a declaration is meant to be shared; mkstemp makes 0600
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(out, data)

@@ -8,7 +8,6 @@ absolute path, then compares digests.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -16,16 +15,9 @@ from pathlib import Path
 
 from policy_engine.attest.statement import Subject
 from policy_engine.errors import UsageError, VerificationError
+from policy_engine.fileio import sha256_file
 
 _IMAGE_REF = re.compile(r"^(?P<name>[^@\s]+)@sha256:(?P<digest>[0-9a-f]{64})$")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,6 @@ Exit codes: 0 every file was scanned; 1 some file could not be scanned (its evid
 from __future__ import annotations
 
 import json
-import os
-import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import IO
 import click
 
 from policy_engine.errors import UsageError
+from policy_engine.fileio import output
 
 DEFAULT_CACHE = Path(".complyai") / "cache"
 
@@ -28,24 +26,12 @@ def atomic_output(path: Path | None) -> Iterator[IO[str]]:
 
     An exception or Ctrl-C removes the temporary file, so ``path`` is never half-written.
     """
-    if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"--output {path}: folder {folder} does not exist", hint="create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    if path is not None:
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"--output {path}: folder {folder} does not exist", hint="create it first")
+    with output(path) as handle:
+        yield handle
 
 
 def _pct(x: float) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from policy_engine.errors import UsageError
+from policy_engine.fileio import write_atomic
 from policy_engine.scan.evidence import FileEvidence
 
 DEFAULT_CACHE_DIR = Path(".complyai") / "cache"
@@ -39,20 +39,5 @@ def store(cache_dir: Path, key: str, evidence: FileEvidence) -> None:
         data = evidence.to_dict()
         data["cached"] = False
         write_atomic(folder / f"{key}.json", json.dumps(data, indent=1))
-    except OSError:
+    except (OSError, UsageError):
         pass  # a read-only checkout still scans; it just cannot cache
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -11,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from policy_engine.fileio import sha256_file
 from policy_engine.scan import cache as cache_mod
 from policy_engine.scan.evidence import (
     TOXIC_SCORE,
@@ -48,12 +48,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+file_sha256 = sha256_file  # the evidence's name for it
 
 
 class _Engine:

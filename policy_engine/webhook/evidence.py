@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from policy_engine.errors import ComplyError
+from policy_engine.fileio import sha256_file
 
 DECLARATION_SUFFIXES = (".json", ".jsonl", ".dsse", ".sigstore", ".bundle")
 MAX_FILE_BYTES = 10_000_000  # a declaration or artifact bigger than this is skipped, with a reason
@@ -57,14 +58,6 @@ class _Verified:
     problem: str
     verified: Any = None  # the attest library's VerifiedStatement when ok
     images: tuple[str, ...] = ()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unverified_images(raw: bytes) -> tuple[str, ...]:
@@ -112,7 +105,7 @@ class EvidenceStore:
         if stat.st_size > MAX_FILE_BYTES:
             return None
         try:
-            digest = _sha256(path)
+            digest = sha256_file(path)
         except OSError:
             return None
         self._file_hashes[path] = (stat.st_mtime_ns, stat.st_size, digest)
