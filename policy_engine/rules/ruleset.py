@@ -188,7 +188,7 @@ def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> tupl
     controls = []
     for policy_id, policy in sorted(policies.items(), key=lambda item: int(item[0].removeprefix("policy"))):
         index = int(policy_id.removeprefix("policy"))
-        where = f"{path}:{lines[index] if index < len(lines) else 1}"
+        where = f"{_shown(path)}:{lines[index] if index < len(lines) else 1}"
         if policy["effect"] != "forbid":
             continue
         notes = policy.get("annotations") or {}
@@ -229,6 +229,14 @@ def _controls(path: Path, text: str, ruleset: Ruleset, vocabulary: dict) -> tupl
                            else source_lines[lines[index] - 1:]) if index < len(lines) else "",
         ))
     return controls, len(policies)
+
+
+def _shown(path: Path) -> str:
+    """A path as a person would type it from here: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def today() -> dt.date:
