@@ -5,7 +5,7 @@
 # As a GitLab job image, override the entrypoint so the runner gets a shell: `image: {name: ..., entrypoint: [""]}`.
 FROM python:3.12-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY policy_engine ./policy_engine
 # The bundled rulesets and schemas travel inside the wheel (policy_engine/_bundled, see resources.py).
 COPY rulesets ./rulesets
