@@ -194,13 +194,43 @@ def _missing_fields(control: Control, bundle: Bundle) -> list[str]:
     return missing
 
 
+_PARSED_CHECKS: dict[str, expr.Node | None] = {}
+
+
+def _failing_items(control: Control, bundle: Bundle, as_of: dt.date) -> list[expr.ItemFailure]:
+    """The list items of the subject that break the control's all()/none() conditions."""
+    if control.id not in _PARSED_CHECKS:
+        vocabulary = resources.vocabulary()
+        try:
+            _PARSED_CHECKS[control.id] = expr.parse(control.check, vocabulary["constants"], vocabulary["macros"])
+        except expr.ExpressionError:
+            _PARSED_CHECKS[control.id] = None
+    node = _PARSED_CHECKS[control.id]
+    if node is None or not control.check:
+        return []
+    documents = {kind: artifact.fields for kind, artifact in bundle.members.items()}
+    return expr.failing_items(node, expr.Scope(documents, as_of), bundle.subject.kind,
+                              resources.vocabulary()["constants"])
+
+
 def _violation(control: Control, bundle: Bundle, as_of: dt.date) -> Finding:
     subject = bundle.subject
     vocab_path = control.pointer.removeprefix("/spec/").removeprefix("/spec").replace("/", ".")
     pointer = subject.pointer_for(vocab_path) if vocab_path else ""
     location = subject.locate(pointer)
     missing = _missing_fields(control, bundle)
-    if missing:
+    items = _failing_items(control, bundle, as_of)
+    if items:
+        first = items[0]
+        segments = first.list_path.segments
+        list_field = ".".join(segments)[:-2]  # transfers[] -> transfers
+        item_pointer = subject.pointer_for(list_field)
+        if item_pointer:
+            location = subject.locate(f"{item_pointer}/{first.index}")
+        names = ", ".join(f"{list_field}[{item.index}]" for item in items[:5]) + (" …" if len(items) > 5 else "")
+        verb = "does" if len(items) == 1 else "do"
+        message = f"{names} {verb} not satisfy: {first.condition}"
+    elif missing:
         message = f"missing: {', '.join(missing[:6])}" + (" …" if len(missing) > 6 else "")
     else:
         check = " ".join(control.check.split())

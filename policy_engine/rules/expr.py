@@ -280,17 +280,24 @@ def _list_prefixes(node: Node) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(p.list_prefix for p in _paths(node) if p.list_prefix is not None))
 
 
-def render(node: Node) -> str:
-    """Source text of a node (normalised), used in annotations and explanations."""
+def render(node: Node, constants: Mapping[str, list] | None = None) -> str:
+    """Source text of a node (normalised), used in annotations and explanations.
+
+    With ``constants``, a list literal equal to a named constant is written as its name.
+    """
     if isinstance(node, Path):
         return node.text
     if isinstance(node, Literal):
+        if constants and isinstance(node.value, list):
+            for name, value in constants.items():
+                if list(value) == node.value:
+                    return name
         return _render_literal(node.value)
     if isinstance(node, Call):
-        return f"{node.name}({', '.join(render(a) for a in node.args)})"
+        return f"{node.name}({', '.join(render(a, constants) for a in node.args)})"
     if isinstance(node, Not):
-        return f"not ({render(node.operand)})"
-    return f"({render(node.left)} {node.op} {render(node.right)})"
+        return f"not ({render(node.operand, constants)})"
+    return f"({render(node.left, constants)} {node.op} {render(node.right, constants)})"
 
 
 def _render_literal(value: Any) -> str:
@@ -470,3 +477,49 @@ def is_attested(value: Any, today: dt.date) -> bool:
         return False
     expires = parse_date(value.get("expires"))
     return expires is None or expires >= today
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """One list element that breaks an ``all(...)`` or ``none(...)`` condition."""
+
+    list_path: Path  # e.g. data_manifest.transfers[]
+    index: int
+    condition: str  # the condition, as written
+
+
+def failing_items(node: Node, scope: Scope, root: str,
+                  constants: Mapping[str, list] | None = None) -> list[ItemFailure]:
+    """Elements of lists under ``root`` that make an ``all``/``none`` inside ``node`` fail.
+
+    Explains a failed check element by element, so a finding can point at the list item to edit
+    rather than at the whole list.
+    """
+    failures: list[ItemFailure] = []
+    for call in _quantifiers(node):
+        body = call.args[0]
+        prefixes = [p for p in _list_prefixes(body) if p.root == root]
+        if not prefixes:
+            continue
+        prefix = prefixes[0]
+        items = _walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            scope.bound[prefix] = item
+            try:
+                holds = _truthy(evaluate(body, scope))
+            finally:
+                del scope.bound[prefix]
+            if holds != (call.name == "all"):
+                failures.append(ItemFailure(prefix, index, render(body, constants)))
+    return failures
+
+
+def _quantifiers(node: Node) -> list[Call]:
+    if isinstance(node, Call):
+        own = [node] if node.name in ("all", "none") else []
+        return own + [q for arg in node.args for q in _quantifiers(arg)]
+    if isinstance(node, Binary):
+        return _quantifiers(node.left) + _quantifiers(node.right)
+    if isinstance(node, Not):
+        return _quantifiers(node.operand)
+    return []

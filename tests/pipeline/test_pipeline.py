@@ -117,3 +117,11 @@ def test_cross_artifact_control_reads_the_linked_manifest(project):
     verdict = audit(project, as_of=LATER, stage="release")
     card_rules = rules(verdict, "card.yaml")
     assert any(r.startswith("EUAIA-ART10") for r in card_rules)
+
+
+def test_a_failing_list_item_is_named_and_located(project):
+    verdict = audit(project, as_of=LATER)
+    finding = next(f for f in verdict.findings if f.rule == "GDPR-ART44-TRANSFER-MECHANISM")
+    assert finding.message.startswith("transfers[0] does not satisfy:")
+    assert "EEA_COUNTRIES" in finding.message
+    assert (finding.location.pointer, finding.location.line) == ("/spec/transfers/0", 10)
