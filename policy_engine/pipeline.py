@@ -188,7 +188,7 @@ def _missing_fields(control: Control, bundle: Bundle) -> list[str]:
         artifact = bundle.members.get(kind)
         if "[]" in rest:
             continue
-        value = expr._walk(artifact.fields, tuple(rest.split("."))) if artifact is not None else None
+        value = expr.walk(artifact.fields, tuple(rest.split("."))) if artifact is not None else None
         if value is None or value == "" or value == []:
             missing.append(rest if kind == bundle.subject.kind else path)
     return missing

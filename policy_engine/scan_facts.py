@@ -65,8 +65,7 @@ def attach_scan_evidence(artifacts: list[Artifact], config: Config) -> list[Find
     manifests = [a for a in artifacts if a.kind == "data_manifest" and isinstance(a.fields.get("files"), list)]
     if not manifests:
         return []
-    from policy_engine.scan import cache as scan_cache
-    from policy_engine.scan import scan_files, summarise
+    from policy_engine.scan import all_cached, scan_files, summarise
 
     findings: list[Finding] = []
     cache_dir = config.root / ".complyai" / "cache"
@@ -75,7 +74,8 @@ def attach_scan_evidence(artifacts: list[Artifact], config: Config) -> list[Find
         findings.extend(problems)
         if not files:
             continue
-        if not config.scan.enabled and not _all_cached(files, cache_dir, config, scan_cache):
+        if not config.scan.enabled and not all_cached(files, sample=config.scan.sample, cache_dir=cache_dir,
+                                                       use_model=config.scan.use_model):
             continue
         evidence = scan_files(files, sample=config.scan.sample, cache_dir=cache_dir, use_model=config.scan.use_model)
         for item in evidence:
@@ -99,22 +99,3 @@ def attach_scan_evidence(artifacts: list[Artifact], config: Config) -> list[Find
             "rows_scanned": summary["rows_scanned"],
         }
     return findings
-
-
-def _all_cached(files: list[Path], cache_dir: Path, config: Config, scan_cache) -> bool:  # noqa: ANN001
-    """True when every file already has evidence in the cache (so attaching it costs no scan)."""
-    from policy_engine.scan.scanner import _prepare, parse_sample
-
-    try:
-        spec = parse_sample(config.scan.sample)
-    except ValueError:
-        return False
-    import importlib.metadata as md
-
-    settings = {"sampling": spec.describe(), "model": bool(config.scan.use_model),
-                "presidio": md.version("presidio-analyzer")}
-    for path in files:
-        evidence, key = _prepare(path, settings, cache_dir)
-        if evidence is None or evidence.error:
-            return False
-    return True

@@ -326,11 +326,11 @@ class Scope:
     def resolve(self, path: Path) -> Any:
         for prefix, item in self.bound.items():
             if prefix.root == path.root and path.segments[: len(prefix.segments)] == prefix.segments:
-                return _walk(item, path.segments[len(prefix.segments):])
-        return _walk(self.documents.get(path.root), path.segments)
+                return walk(item, path.segments[len(prefix.segments):])
+        return walk(self.documents.get(path.root), path.segments)
 
 
-def _walk(value: Any, segments: tuple[str, ...]) -> Any:
+def walk(value: Any, segments: tuple[str, ...]) -> Any:
     """Follow segments; an unbound ``[]`` projects over the list (flattening one level)."""
     for index, segment in enumerate(segments):
         if value is None:
@@ -342,7 +342,7 @@ def _walk(value: Any, segments: tuple[str, ...]) -> Any:
             if not isinstance(value, list):
                 return None
             rest = segments[index + 1:]
-            projected = [_walk(item, rest) for item in value]
+            projected = [walk(item, rest) for item in value]
             return [v for v in projected if v is not None]
     return value
 
@@ -440,7 +440,7 @@ def _quantify(name: str, body: Node, scope: Scope) -> bool:
     prefix = next((p for p in _list_prefixes(body) if p not in scope.bound), None)
     if prefix is None:
         raise ExpressionError(f"{name}() needs a list path such as x.items[].field")
-    items = _walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
+    items = walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
     items = items if isinstance(items, list) else []
     results = []
     for item in items:
@@ -502,7 +502,7 @@ def failing_items(node: Node, scope: Scope, root: str,
         if not prefixes:
             continue
         prefix = prefixes[0]
-        items = _walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
+        items = walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
         for index, item in enumerate(items if isinstance(items, list) else []):
             scope.bound[prefix] = item
             try:

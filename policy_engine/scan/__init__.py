@@ -8,10 +8,10 @@ The public API is light to import; Presidio (~1.5 s) loads only when a file actu
 """
 
 from policy_engine.scan.evidence import EVIDENCE_SCHEMA, ColumnEvidence, EntityEvidence, FileEvidence
-from policy_engine.scan.scanner import SCANNER_VERSION, expand_paths, scan_files
+from policy_engine.scan.scanner import SCANNER_VERSION, all_cached, expand_paths, scan_files
 from policy_engine.scan.summary import DIRECT_IDENTIFIERS, PII_TYPE, summarise
 
 __all__ = [
     "DIRECT_IDENTIFIERS", "EVIDENCE_SCHEMA", "PII_TYPE", "SCANNER_VERSION", "ColumnEvidence", "EntityEvidence",
-    "FileEvidence", "expand_paths", "scan_files", "summarise",
+    "FileEvidence", "all_cached", "expand_paths", "scan_files", "summarise",
 ]

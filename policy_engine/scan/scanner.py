@@ -133,6 +133,25 @@ def scan_files(paths: list[Path], *, sample: int | float | None = None, cache_di
     return results
 
 
+def all_cached(paths: list[Path], *, sample: int | float | None = None, cache_dir: Path | None = None,
+               use_model: bool = True) -> bool:
+    """True when ``scan_files`` with these settings would find every file's evidence in the cache."""
+    import importlib.metadata as md
+
+    if cache_dir is None:
+        return False
+    try:
+        spec = parse_sample(sample)
+    except ValueError:
+        return False
+    settings = {"sampling": spec.describe(), "model": bool(use_model), "presidio": md.version("presidio-analyzer")}
+    for path in expand_paths(paths):
+        evidence, _ = _prepare(path, settings, cache_dir)
+        if evidence is None or evidence.error:
+            return False
+    return True
+
+
 def evidence_base(path: Path) -> FileEvidence:
     return FileEvidence(path=str(path), sha256="", size_bytes=0, format=format_of(path) or "unknown",
                         scanned_at=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
