@@ -20,9 +20,23 @@ MACRO = re.compile(r"^\|\s*`(?P<name>[A-Z_]+)`\s*\|\s*`(?P<expansion>.+?)`\s*\|"
 ISO = re.compile(r"\b[A-Z]{2}\b")
 
 
+def _without_parentheses(text: str) -> str:
+    """Drop (possibly nested) parenthesised remarks: "child (DPDP: under 18), adult" -> "child , adult"."""
+    out, depth = [], 0
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
+
+
 def _enum_values(meaning: str) -> list[str]:
-    head = meaning.split("(")[0]
-    values = [v.strip().rstrip(".") for v in head.split(",")]
+    values = [v.strip().rstrip(".") for v in _without_parentheses(meaning).replace(" / ", ",").split(",")]
+    # "HIPAA Safe Harbor 18 : name" introduces the list with prose: keep the value after it
+    values = [v.split()[-1] if " " in v and v.split() else v for v in values]
     return [v for v in values if re.fullmatch(r"[a-z0-9_.:-]+", v)]
 
 
