@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training import augment
 from training import data as D
 from training.labels import BIO_LABELS, IGNORE, SUBTYPES, TOXICITY_OUTPUTS
 from training.metrics import binary_f1, roc_auc, span_f1
@@ -32,7 +33,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=D.DEFAULT_DATA, help="the shared/data folder")
     p.add_argument("--out", type=Path, required=True, help="where the checkpoint and its config go")
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--n-pii", type=int, default=16000, help="PII training sentences (sampled)")
+    p.add_argument("--n-pii", type=int, default=14000, help="PII training sentences (sampled)")
+    p.add_argument("--n-aug", type=int, default=5000,
+                   help="template-free composed PII examples added (training/augment.py)")
     p.add_argument("--n-cells", type=int, default=3000, help="bare-value 'table cell' examples added")
     p.add_argument("--n-tox", type=int, default=12000, help="toxicity training texts (sampled)")
     p.add_argument("--n-benign-pii", type=int, default=1500,
@@ -166,11 +169,18 @@ def main(argv: list[str] | None = None) -> dict:
     if args.tiny:
         args.n_pii, args.n_tox, args.eval_n = min(args.n_pii, 24), min(args.n_tox, 24), min(args.eval_n, 16)
         args.n_cells, args.n_benign_pii = min(args.n_cells, 4), min(args.n_benign_pii, 4)
+        args.n_aug = min(args.n_aug, 8)
 
     tok = load_tokenizer(args.tiny)
     pii_train = D.sample_pii(D.load_pii(args.data, "train", args.hold_out_templates), args.n_pii, rng)
+    tox_all = D.load_toxicity(args.data, "train")
+    # Neutral filler for the composed examples: non-toxic train rows, not Davidson's tweets nor the madlibs
+    # (full of unlabelled @handles and first names that would teach "O" for people).
+    filler = [e.text for e in tox_all if not e.toxic and e.source not in ("davidson2017", "bias_madlibs_77k")]
+    composed = augment.augmented_examples(pii_train, filler, args.n_aug, rng)
     pii_train += D.cell_examples(pii_train, args.n_cells, rng)
-    tox_train = D.sample_toxicity(D.load_toxicity(args.data, "train"), args.n_tox, rng)
+    pii_train += composed
+    tox_train = D.sample_toxicity(tox_all, args.n_tox, rng)
     tox_train += D.benign_pii_texts(pii_train, args.n_benign_pii, rng)
     pii_items = encode_pii(tok, pii_train, args.max_len)
     tox_items = encode_tox(tok, tox_train, args.max_len)

@@ -24,7 +24,7 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path: Path) -> None:
 
     record = train.main(["--tiny", "--max-steps", "2", "--data", str(SHARED / "data"), "--out", str(tmp_path / "ckpt")])
     assert record["steps"] == 2
-    assert record["train_examples"] == {"pii": 28, "toxicity": 28}
+    assert record["train_examples"] == {"pii": 36, "toxicity": 28}  # 24 sampled + 4 cells + 8 composed
     assert "toxicity_roc_auc" in record["validation_metrics"]
 
     dest = tmp_path / "shipped"
