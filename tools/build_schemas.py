@@ -18,12 +18,14 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from import_vocabulary import listed_values  # noqa: E402  (one parser of the vocabulary's prose)
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_CARDS = ROOT / "model_cards"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ISO_DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 EXTENSION = "^x-"  # user extension keys are allowed wherever the schema is closed
-TOKEN = re.compile(r"[a-z0-9][a-z0-9_.:-]*")
 
 ENVELOPES = {
     "model_card": ("ModelCard", "modelcard.schema.json", "complyai model card"),
@@ -77,36 +79,10 @@ ATTESTATION = {
 }
 
 
-def _strip_parentheses(text: str) -> str:
-    out, depth = [], 0
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(char)
-    return "".join(out)
-
-
-def _listed_values(doc: str) -> list[str]:
-    """Enum values written inline in the doc: "a, b (note), c; other: d, e" -> [a, b, c, d, e]."""
-    values: list[str] = []
-    for segment in _strip_parentheses(doc).split(";"):
-        head, colon, tail = segment.partition(": ")  # "other: x, y" or "Label: x, y" (values may hold ':')
-        if colon:
-            segment = tail
-        items = [item.strip().rstrip(".").strip() for item in re.split(r",|\s/\s", segment)]
-        items = [item for item in items if item]
-        if items and all(TOKEN.fullmatch(item) for item in items):
-            values.extend(item for item in items if item not in values)
-    return values
-
-
 def enum_values(path: str, entry: dict, fields: dict, constants: dict) -> list[Any]:
-    """The allowed values of an enum field, reading the doc more carefully than the importer does."""
+    """The allowed values of an enum field: those listed, a named constant, or another field's values."""
     doc = entry.get("doc", "")
-    values = _listed_values(doc)
+    values = listed_values(doc)
     if len(values) < 2:
         for name, constant in constants.items():
             if name in doc and constant:

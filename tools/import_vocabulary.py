@@ -20,7 +20,10 @@ MACRO = re.compile(r"^\|\s*`(?P<name>[A-Z_]+)`\s*\|\s*`(?P<expansion>.+?)`\s*\|"
 ISO = re.compile(r"\b[A-Z]{2}\b")
 
 
-def _without_parentheses(text: str) -> str:
+TOKEN = re.compile(r"[a-z0-9][a-z0-9_.:-]*")
+
+
+def strip_parentheses(text: str) -> str:
     """Drop (possibly nested) parenthesised remarks: "child (DPDP: under 18), adult" -> "child , adult"."""
     out, depth = [], 0
     for char in text:
@@ -33,11 +36,18 @@ def _without_parentheses(text: str) -> str:
     return "".join(out)
 
 
-def _enum_values(meaning: str) -> list[str]:
-    values = [v.strip().rstrip(".") for v in _without_parentheses(meaning).replace(" / ", ",").split(",")]
-    # "HIPAA Safe Harbor 18 : name" introduces the list with prose: keep the value after it
-    values = [v.split()[-1] if " " in v and v.split() else v for v in values]
-    return [v for v in values if re.fullmatch(r"[a-z0-9_.:-]+", v)]
+def listed_values(doc: str) -> list[str]:
+    """Enum values written inline in the doc: "a, b (note), c; other: d, e" -> [a, b, c, d, e]."""
+    values: list[str] = []
+    for segment in strip_parentheses(doc).split(";"):
+        head, colon, tail = segment.partition(": ")  # "other: x, y" or "Label: x, y" (values may hold ':')
+        if colon:
+            segment = tail
+        items = [item.strip().rstrip(".").strip() for item in re.split(r",|\s/\s", segment)]
+        items = [item for item in items if item]
+        if items and all(TOKEN.fullmatch(item) for item in items):
+            values.extend(item for item in items if item not in values)
+    return values
 
 
 def convert(text: str) -> dict:
@@ -49,7 +59,7 @@ def convert(text: str) -> dict:
             kind = m["type"].strip()
             entry: dict = {"type": kind, "doc": m["meaning"].strip()}
             if "enum" in kind:
-                values = _enum_values(m["meaning"])
+                values = listed_values(m["meaning"])
                 if values:
                     entry["values"] = values
             fields[m["path"]] = entry
