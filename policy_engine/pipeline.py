@@ -162,20 +162,11 @@ def _problem_findings(artifact: Artifact) -> list[Finding]:
                     remediation=p.remediation) for p in artifact.problems]
 
 
-_CHECK_PATHS: dict[str, list[str]] = {}
-
-
 def _check_paths(control: Control) -> list[str]:
     """The fields the control's check reads (not its scope), in order."""
-    if control.id not in _CHECK_PATHS:
-        vocabulary = resources.vocabulary()
-        try:
-            node = expr.parse(control.check, vocabulary["constants"], vocabulary["macros"]) if control.check else None
-        except expr.ExpressionError:
-            node = None
-        found = [p.text for p in expr.paths(node)] if node is not None else list(control.fields_read)
-        _CHECK_PATHS[control.id] = list(dict.fromkeys(found))
-    return _CHECK_PATHS[control.id]
+    node = control.check_node
+    found = [p.text for p in expr.paths(node)] if node is not None else list(control.fields_read)
+    return list(dict.fromkeys(found))
 
 
 def _missing_fields(control: Control, bundle: Bundle) -> list[str]:
@@ -194,19 +185,10 @@ def _missing_fields(control: Control, bundle: Bundle) -> list[str]:
     return missing
 
 
-_PARSED_CHECKS: dict[str, expr.Node | None] = {}
-
-
 def _failing_items(control: Control, bundle: Bundle, as_of: dt.date) -> list[expr.ItemFailure]:
     """The list items of the subject that break the control's all()/none() conditions."""
-    if control.id not in _PARSED_CHECKS:
-        vocabulary = resources.vocabulary()
-        try:
-            _PARSED_CHECKS[control.id] = expr.parse(control.check, vocabulary["constants"], vocabulary["macros"])
-        except expr.ExpressionError:
-            _PARSED_CHECKS[control.id] = None
-    node = _PARSED_CHECKS[control.id]
-    if node is None or not control.check:
+    node = control.check_node
+    if node is None:
         return []
     documents = {kind: artifact.fields for kind, artifact in bundle.members.items()}
     return expr.failing_items(node, expr.Scope(documents, as_of), bundle.subject.kind,

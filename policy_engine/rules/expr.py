@@ -440,20 +440,25 @@ def _quantify(name: str, body: Node, scope: Scope) -> bool:
     prefix = next((p for p in _list_prefixes(body) if p not in scope.bound), None)
     if prefix is None:
         raise ExpressionError(f"{name}() needs a list path such as x.items[].field")
-    items = walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
-    items = items if isinstance(items, list) else []
-    results = []
-    for item in items:
-        scope.bound[prefix] = item
-        try:
-            results.append(_truthy(evaluate(body, scope)))
-        finally:
-            del scope.bound[prefix]
+    results = _per_item(prefix, body, scope)
     if name == "any":
         return any(results)
     if name == "all":
         return all(results)
     return not any(results)
+
+
+def _per_item(prefix: Path, body: Node, scope: Scope) -> list[bool]:
+    """The body's truth for each element of the list at ``prefix``, that element bound in turn."""
+    items = walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
+    results = []
+    for item in items if isinstance(items, list) else []:
+        scope.bound[prefix] = item
+        try:
+            results.append(_truthy(evaluate(body, scope)))
+        finally:
+            del scope.bound[prefix]
+    return results
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -502,13 +507,7 @@ def failing_items(node: Node, scope: Scope, root: str,
         if not prefixes:
             continue
         prefix = prefixes[0]
-        items = walk(scope.documents.get(prefix.root), prefix.segments[:-1] + (prefix.segments[-1][:-2],))
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            scope.bound[prefix] = item
-            try:
-                holds = _truthy(evaluate(body, scope))
-            finally:
-                del scope.bound[prefix]
+        for index, holds in enumerate(_per_item(prefix, body, scope)):
             if holds != (call.name == "all"):
                 failures.append(ItemFailure(prefix, index, render(body, constants)))
     return failures

@@ -8,11 +8,13 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cedarpy
 import yaml
 
+from policy_engine import resources
 from policy_engine.errors import RulesetError
 from policy_engine.findings import SEVERITIES, STAGES
 from policy_engine.resources import YAML_LOADER, cache_dir
@@ -59,6 +61,17 @@ class Control:
     source: str = ""  # file:line of the policy
     position: int = 0  # index of the policy in the ruleset's concatenated Cedar text
     text: str = ""  # the policy's own Cedar source
+
+    @cached_property
+    def check_node(self) -> expr.Node | None:
+        """The ``@check`` expression, parsed on first use: only explaining a finding needs it."""
+        if not self.check:
+            return None
+        vocabulary = resources.vocabulary()
+        try:
+            return expr.parse(self.check, vocabulary["constants"], vocabulary["macros"])
+        except expr.ExpressionError:
+            return None
 
     def holds_at(self, stage: str) -> bool:
         return STAGES.index(stage) >= STAGES.index(self.stage)
