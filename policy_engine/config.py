@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from policy_engine.errors import ConfigError
 from policy_engine.findings import FAIL_ON_CHOICES, STAGES, Waiver
 
@@ -90,21 +88,15 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def _line_of(node: yaml.Node | None, pointer: list[Any]) -> int:
-    """Line of the YAML node at a JSON-pointer-like path (nearest existing parent)."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for part in pointer:
-        if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
-                break
-            node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
+def _line_of(positions: dict[str, tuple[int, int]], path: list[Any]) -> int:
+    """Line of the value at a JSON-Schema error path, or of its nearest existing parent."""
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
+    while parts:
+        pointer = "/" + "/".join(parts)
+        if pointer in positions:
+            return positions[pointer][0]
+        parts.pop()
+    return positions.get("", (1, 1))[0]
 
 
 def load_config(path: Path) -> Config:
@@ -113,21 +105,20 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the configuration: {error}") from error
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from error
-    data = data if data is not None else {}
+    from policy_engine.artifacts.source import parse_yaml  # the located parser artifacts use
+
+    parsed = parse_yaml(text)
+    if parsed.error is not None:
+        raise ConfigError(f"{path}:{parsed.error.line}:{parsed.error.column}: {parsed.error.message}")
+    data = parsed.value if parsed.value is not None else {}
+    positions = parsed.positions
     import jsonschema  # lazy: only configs pay for it
 
     validator = jsonschema.Draft202012Validator(SCHEMA)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
-        where = f"{path}:{_line_of(node, list(error.absolute_path))}"
+        where = f"{path}:{_line_of(positions, list(error.absolute_path))}"
         field_path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
         raise ConfigError(f"{where}: {field_path}: {error.message}",
                           hint="see `complyai init` for a commented example configuration")
@@ -148,8 +139,8 @@ def load_config(path: Path) -> Config:
         try:
             dt.date.fromisoformat(waiver["expires"])
         except ValueError as error:
-            line = _line_of(node, ["waivers", index, "expires"])
+            line = _line_of(positions, ["waivers", index, "expires"])
             raise ConfigError(f"{path}:{line}: waivers[{index}].expires: {waiver['expires']!r} is not a date") from error
         config.waivers.append(Waiver(**{k: str(v) for k, v in waiver.items()}))
-        config.waiver_lines.append(_line_of(node, ["waivers", index]))
+        config.waiver_lines.append(_line_of(positions, ["waivers", index]))
     return config
