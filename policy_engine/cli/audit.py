@@ -16,11 +16,10 @@ FORMAT_CHOICES = ("text", "json", "sarif", "junit", "gitlab", "markdown")
 
 def rule_infos(verdict: Verdict) -> dict:
     """Metadata of every control that judged the verdict, for SARIF rules and JUnit test cases."""
-    from policy_engine.pipeline import load_engine, resolve_rulesets
+    from policy_engine.pipeline import load_engine
     from policy_engine.report import RuleInfo
 
-    engine = load_engine([Path(r.path).resolve() if Path(r.path).is_dir() else Path(r.path)
-                          for r in verdict.rulesets] if verdict.rulesets else resolve_rulesets([]))
+    engine = load_engine([Path(r.path).resolve() for r in verdict.rulesets])  # already loaded: cached
     return {c.id: RuleInfo(id=c.id, ruleset=c.ruleset, title=c.title, severity=c.severity, citation=c.citation,
                            remediation=c.remediation, help_text=c.requirement, tags=(c.ruleset, c.stage))
             for c in engine.controls.values()}
