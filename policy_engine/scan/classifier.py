@@ -12,9 +12,11 @@ batched, which keeps padding (wasted compute) small.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +31,15 @@ TOKENIZER_FILE = "tokenizer.json"
 METADATA_FILE = "metadata.json"
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
+PRECISIONS = ("auto", "int8", "fp16")
+CPU_BATCH = 64  # windows per model call; more only adds padding on a CPU
+GPU_BATCH = 512  # enough rows to fill a GPU with short texts
 # Environment override for the CPU thread count (e.g. when several scanners share one host).
 THREADS_ENV = "COMPLYAI_CLASSIFIER_THREADS"
 
 Entity = tuple[int, int, str, float]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -136,6 +143,28 @@ def _words(offsets: list[tuple[int, int]], text: str) -> list[list[int]]:
     return words
 
 
+@lru_cache(maxsize=8)
+def _label_layout(labels: tuple[str, ...]) -> tuple[tuple[str, ...], Any, Any, int]:
+    """(entity types, index of B- per type, index of I- per type, index of O) for a label list."""
+    import numpy as np
+
+    kinds = tuple(sorted({label[2:] for label in labels if label != "O"}))
+    b_idx = np.array([labels.index(f"B-{k}") for k in kinds], dtype=np.intp)
+    i_idx = np.array([labels.index(f"I-{k}") for k in kinds], dtype=np.intp)
+    return kinds, b_idx, i_idx, labels.index("O")
+
+
+def entity_candidates(probs: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+    """Per token [..., T]: could this token be part of an entity?
+
+    A word is an entity when some type's B+I mass beats O in the mean over its tokens; that mean cannot
+    beat O unless one of its tokens does, so a text with no candidate token has no entity and skips
+    decoding. Most texts a scan meets are such texts.
+    """
+    _, b_idx, i_idx, o_idx = _label_layout(labels)
+    return (probs[..., b_idx] + probs[..., i_idx]).max(axis=-1) > probs[..., o_idx]
+
+
 def decode_bio(
     probs: np.ndarray, offsets: list[tuple[int, int]], text: str, labels: tuple[str, ...]
 ) -> list[Entity]:
@@ -144,10 +173,24 @@ def decode_bio(
     Decisions are taken per word, not per word piece: a word's type is the argmax of its pieces' mean
     probability summed over B- and I- of each type, so one word never ends up split across two types.
     """
-    kinds = sorted({label[2:] for label in labels if label != "O"})
-    b_idx = [labels.index(f"B-{k}") for k in kinds]
-    i_idx = [labels.index(f"I-{k}") for k in kinds]
-    o_idx = labels.index("O")
+    import numpy as np
+
+    kinds, b_idx, i_idx, o_idx = _label_layout(tuple(labels))
+    words = _words(offsets, text)
+    if not words:
+        return []
+    # Word means in one pass: a word is a run of consecutive tokens, so reduceat over its first tokens.
+    firsts = np.fromiter((w[0] for w in words), dtype=np.intp, count=len(words))
+    sizes = np.fromiter((len(w) for w in words), dtype=np.float32, count=len(words))
+    avg = np.add.reduceat(np.asarray(probs, dtype=np.float32), firsts, axis=0) / sizes[:, None]
+    type_scores = avg[:, b_idx] + avg[:, i_idx]
+    best = type_scores.argmax(axis=1)
+    rows = np.arange(len(words))
+    best_score = type_scores[rows, best]
+    entity_words = np.flatnonzero(best_score > avg[:, o_idx]).tolist()
+    begins = (avg[rows, b_idx[best]] >= avg[rows, i_idx[best]]).tolist()
+    score_list = best_score.tolist()
+
     entities: list[Entity] = []
     current: list[Any] | None = None  # [first_token, last_token, summed type scores, [word scores]]
 
@@ -164,24 +207,22 @@ def decode_bio(
             if start < end:
                 entities.append((start, end, kind, float(sum(current[3]) / len(current[3]))))
 
-    for word in _words(offsets, text):
-        avg = probs[word].mean(axis=0)
-        type_scores = avg[b_idx] + avg[i_idx]
-        k = int(type_scores.argmax())
-        if type_scores[k] <= avg[o_idx]:
+    previous = -2
+    for w in entity_words:
+        word = words[w]
+        if w != previous + 1:  # a word that is no entity lies between: the open span ends there
             close()
             current = None
-            continue
-        begins = avg[b_idx[k]] >= avg[i_idx[k]]
+        previous = w
         # Glued to the open span (no space between: "7069" + "-" + "793") or tagged I-: same entity.
         glued = current is not None and offsets[word[0]][0] == offsets[current[1]][1]
-        if current is None or (begins and not glued):
+        if current is None or (begins[w] and not glued):
             close()
-            current = [word[0], word[-1], type_scores.copy(), [float(type_scores[k])]]
+            current = [word[0], word[-1], type_scores[w].copy(), [score_list[w]]]
         else:
             current[1] = word[-1]
-            current[2] += type_scores
-            current[3].append(float(type_scores[k]))
+            current[2] += type_scores[w]
+            current[3].append(score_list[w])
     close()
     return _widen_atomic(text, entities)
 
@@ -252,10 +293,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 class Classifier:
     """One ONNX session plus its tokenizer. Thread-safe for predict (onnxruntime sessions are)."""
 
-    def __init__(self, model_dir: Path = DATA_DIR, *, prefer_gpu: bool = True) -> None:
+    def __init__(self, model_dir: Path = DATA_DIR, *, prefer_gpu: bool = True, precision: str = "auto") -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        if precision not in PRECISIONS:
+            raise UsageError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
         self.model_dir = Path(model_dir)
         self.meta = Metadata.read(self.model_dir / METADATA_FILE)
         self.name = self.meta.name
@@ -265,44 +308,77 @@ class Classifier:
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = physical_cores()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        providers = [CPU]
+        int8_model = self.model_dir / MODEL_FILE
         # get_available_providers lists what is compiled in; the session below tells what really runs.
-        if prefer_gpu and CUDA in ort.get_available_providers():
-            providers = [CUDA, CPU]
-        self.session = ort.InferenceSession(
-            str(self.model_dir / MODEL_FILE), sess_options=options, providers=providers
-        )
+        want_gpu = prefer_gpu and CUDA in ort.get_available_providers()
+        providers = [CUDA, CPU] if want_gpu else [CPU]
+        self.precision = "int8"
+        model_path = int8_model
+        if precision == "fp16" or (precision == "auto" and want_gpu):
+            fp16_model = self._fp16_model(int8_model, required=precision == "fp16")
+            if fp16_model is not None:
+                model_path, self.precision = fp16_model, "fp16"
+        self.session = _session(ort, model_path, providers)
+        if precision == "auto" and self.precision == "fp16" and self.session.get_providers()[0] != CUDA:
+            # CUDA is compiled in but did not start (no driver, wrong CUDA/cuDNN): on a CPU the int8
+            # model is the fast one.
+            log.warning("CUDA did not start; the classifier runs int8 on the CPU")
+            self.session, self.precision = _session(ort, int8_model, [CPU]), "int8"
         self.provider = self.session.get_providers()[0]
+        # Big batches keep a GPU busy; on a CPU they only add padding to short texts.
+        self.batch_size = GPU_BATCH if self.provider == CUDA else CPU_BATCH
         self.window = self.meta.max_length - 2  # room for [CLS] and [SEP]
         self.stride = max(1, self.window * 3 // 4)
         self.entity_types = sorted({label[2:] for label in self.meta.bio_labels if label != "O"})
 
-    def __repr__(self) -> str:
-        return f"Classifier(name={self.name!r}, version={self.version!r}, provider={self.provider!r})"
+    @staticmethod
+    def _fp16_model(int8_model: Path, *, required: bool) -> Path | None:
+        from policy_engine.scan import fp16
 
-    def predict(self, texts: list[str], batch_size: int = 64) -> list[Prediction]:
-        """Entities and toxicity for each text, in input order."""
+        if not fp16.fp16_available():
+            if required:
+                raise ComplyError("the float16 classifier needs the onnx package",
+                                  hint="pip install 'complyai[gpu]' (see the README's GPU section)")
+            log.warning("the onnx package is missing, so the GPU runs the int8 model; "
+                        "install complyai[gpu] for float16")
+            return None
+        try:
+            return fp16.ensure_fp16_model(int8_model)
+        except Exception as exc:  # the int8 model still works: fall back instead of failing the scan
+            if required:
+                raise ComplyError(f"{int8_model}: cannot derive the float16 model ({exc})") from exc
+            log.warning("cannot derive the float16 classifier (%s); the GPU runs the int8 model", exc)
+            return None
+
+    def __repr__(self) -> str:
+        return (f"Classifier(name={self.name!r}, version={self.version!r}, provider={self.provider!r}, "
+                f"precision={self.precision!r})")
+
+    def predict(self, texts: list[str], batch_size: int | None = None) -> list[Prediction]:
+        """Entities and toxicity for each text, in input order (windows of ``batch_size`` per model call)."""
         import numpy as np
+
+        batch_size = self.batch_size if batch_size is None else batch_size
 
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise UsageError("Classifier.predict takes a list of str", hint="wrap a single text as [text]")
         if batch_size < 1:
             raise UsageError(f"batch_size must be >= 1, got {batch_size}")
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        token_ids = [enc.ids for enc in encodings]  # each .ids access copies out of Rust: read once
         # (text index, token start, token end) for every window of every text.
         windows = [
             (i, a, b)
-            for i, enc in enumerate(encodings)
-            for a, b in window_spans(len(enc.ids), self.window, self.stride)
+            for i, ids in enumerate(token_ids)
+            for a, b in window_spans(len(ids), self.window, self.stride)
         ]
         windows.sort(key=lambda w: w[2] - w[1])
-        n_labels = len(self.meta.bio_labels)
-        token_probs = [np.zeros((len(enc.ids), n_labels), dtype=np.float32) for enc in encodings]
-        token_margin = [np.full(len(enc.ids), -1, dtype=np.int64) for enc in encodings]
+        labels = self.meta.bio_labels
+        # A text that fits one window keeps a view of its batch's probabilities; only windowed texts
+        # get their own arrays, filled token by token from the window that gives each the most context.
+        token_probs: list[np.ndarray | None] = [None] * len(texts)
+        token_margin: dict[int, np.ndarray] = {}
+        maybe_entity = [False] * len(texts)
         seq_probs = np.zeros((len(texts), len(self.meta.toxicity_outputs)), dtype=np.float32)
 
         for first in range(0, len(windows), batch_size):
@@ -313,41 +389,66 @@ class Classifier:
             for row, (i, a, b) in enumerate(batch):
                 n = b - a
                 ids[row, 0] = self.meta.cls_id
-                ids[row, 1 : n + 1] = encodings[i].ids[a:b]
+                ids[row, 1 : n + 1] = token_ids[i][a:b]
                 ids[row, n + 1] = self.meta.sep_id
                 mask[row, : n + 2] = 1
             token_logits, seq_logits = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-            seq = _sigmoid(seq_logits.astype(np.float32))
+            probs = _softmax(token_logits.astype(np.float32, copy=False))
+            candidates = entity_candidates(probs, labels).tolist()
+            owners = np.fromiter((w[0] for w in batch), dtype=np.intp, count=len(batch))
+            np.maximum.at(seq_probs, owners, _sigmoid(seq_logits.astype(np.float32, copy=False)))
             for row, (i, a, b) in enumerate(batch):
                 n = b - a
-                seq_probs[i] = np.maximum(seq_probs[i], seq[row])
                 if n == 0:
                     continue
-                probs = _softmax(token_logits[row, 1 : n + 1].astype(np.float32))
+                maybe_entity[i] = maybe_entity[i] or any(candidates[row][1 : n + 1])
+                window_probs = probs[row, 1 : n + 1]
+                if n == len(token_ids[i]):
+                    if maybe_entity[i]:  # else never read: don't keep the batch's array alive for it
+                        token_probs[i] = window_probs
+                    continue
+                if i not in token_margin:
+                    token_probs[i] = np.zeros((len(token_ids[i]), len(labels)), dtype=np.float32)
+                    token_margin[i] = np.full(len(token_ids[i]), -1, dtype=np.int64)
                 pos = np.arange(n)
                 # A token's context in this window: its distance to the nearer window edge.
                 margin = np.minimum(pos, n - 1 - pos)
                 better = margin > token_margin[i][a:b]
-                token_probs[i][a:b][better] = probs[better]
+                token_probs[i][a:b][better] = window_probs[better]
                 token_margin[i][a:b][better] = margin[better]
 
         predictions = []
         subtypes = self.meta.toxicity_outputs[1:]
-        for i, enc in enumerate(encodings):
-            entities = decode_bio(token_probs[i], enc.offsets, texts[i], self.meta.bio_labels) if enc.ids else []
+        for i, scores in enumerate(seq_probs.tolist()):
+            probs_i = token_probs[i]
+            # No token that could start an entity: nothing to decode (most texts a scan meets).
+            entities = decode_bio(probs_i, encodings[i].offsets, texts[i], labels) if probs_i is not None and maybe_entity[i] else []
             predictions.append(
                 Prediction(
                     entities=entities,
-                    toxicity=float(seq_probs[i, 0]),
-                    toxicity_subtypes={name: float(seq_probs[i, k + 1]) for k, name in enumerate(subtypes)},
+                    toxicity=scores[0],
+                    toxicity_subtypes=dict(zip(subtypes, scores[1:], strict=True)),
                 )
             )
         return predictions
 
 
-def load_classifier(*, prefer_gpu: bool = True, model_dir: Path | None = None) -> Classifier | None:
-    """The shipped classifier, or None when the package was built without the model file."""
+def _session(ort: Any, model_path: Path, providers: list[str]) -> Any:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = physical_cores()
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(model_path), sess_options=options, providers=providers)
+
+
+def load_classifier(
+    *, prefer_gpu: bool = True, model_dir: Path | None = None, precision: str = "auto"
+) -> Classifier | None:
+    """The shipped classifier, or None when the package was built without the model file.
+
+    ``precision``: "auto" runs float16 on a GPU and int8 on a CPU; "int8" or "fp16" force one.
+    """
     directory = Path(model_dir) if model_dir is not None else DATA_DIR
     if not (directory / MODEL_FILE).is_file():
         return None
-    return Classifier(directory, prefer_gpu=prefer_gpu)
+    return Classifier(directory, prefer_gpu=prefer_gpu, precision=precision)

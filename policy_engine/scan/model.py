@@ -13,7 +13,6 @@ from typing import Any
 
 from policy_engine.scan.detect import Span, resolve_overlaps
 
-MODEL_BATCH = 64
 MIN_TEXT_CHARS = 3  # cells shorter than this carry no toxicity and no names worth a model call
 
 
@@ -31,8 +30,11 @@ def load_model(use_model: bool) -> tuple[Any | None, dict[str, Any]]:
         return None, {"ran": False, "reason": f"classifier failed to load: {type(exc).__name__}: {exc}"}
     if clf is None:
         return None, {"ran": False, "reason": "classifier model file not shipped in this build"}
-    return clf, {"ran": True, "name": str(getattr(clf, "name", "classifier")),
-                 "version": str(getattr(clf, "version", "")), "provider": str(getattr(clf, "provider", ""))}
+    info = {"ran": True, "name": str(getattr(clf, "name", "classifier")),
+            "version": str(getattr(clf, "version", "")), "provider": str(getattr(clf, "provider", ""))}
+    if getattr(clf, "precision", None):  # int8 on a CPU, fp16 on a GPU: scores differ in the 3rd decimal
+        info["precision"] = str(clf.precision)
+    return clf, info
 
 
 def eligible(text: str) -> bool:
@@ -40,11 +42,9 @@ def eligible(text: str) -> bool:
 
 
 def predict(clf: Any, texts: list[str]) -> list[Any]:
-    """Predictions for texts, in batches of MODEL_BATCH."""
-    out: list[Any] = []
-    for i in range(0, len(texts), MODEL_BATCH):
-        out.extend(clf.predict(texts[i:i + MODEL_BATCH]))
-    return out
+    """Predictions for texts. All in one call: the classifier sorts them by length before it batches
+    them (its batch size suits its device), which a caller's fixed chunks would defeat."""
+    return clf.predict(texts) if texts else []
 
 
 def merge(pattern_spans: list[Span], prediction: Any, model_name: str, threshold: float) -> list[Span]:
