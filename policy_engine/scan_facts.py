@@ -15,7 +15,7 @@ from pathlib import Path
 
 from policy_engine.artifacts.base import Artifact
 from policy_engine.config import Config
-from policy_engine.fileio import sha256_file
+from policy_engine.fileio import sha256_file_memo
 from policy_engine.findings import ENGINE_RULESET, Finding
 
 SCAN_RULE = "COMPLYAI-SCAN"
@@ -47,7 +47,7 @@ def manifest_files(manifest: Artifact) -> tuple[list[Path], list[Finding]]:
                                      "fix the path or glob, relative to the manifest's folder"))
             continue
         pinned = entry.get("sha256")
-        if isinstance(pinned, str) and len(matches) == 1 and sha256_file(matches[0]) != pinned.lower():
+        if isinstance(pinned, str) and len(matches) == 1 and sha256_file_memo(matches[0]) != pinned.lower():
             findings.append(_finding(manifest, f"/spec/files/{index}/sha256", "high", "Data file changed",
                                      f"{entry['path']} no longer has the sha256 the manifest pins",
                                      "review the new data, then update the pinned sha256"))

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from policy_engine.fileio import sha256_file
+from policy_engine.fileio import sha256_file_memo
 from policy_engine.scan import cache as cache_mod
 from policy_engine.scan.evidence import (
     TOXIC_SCORE,
@@ -48,7 +48,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-file_sha256 = sha256_file  # the evidence's name for it
+file_sha256 = sha256_file_memo  # the evidence's name for it; shared with the pin check
 
 
 class _Engine:

@@ -59,3 +59,22 @@ def test_a_pinned_file_that_changed_is_a_finding_at_the_pin(tmp_path):
     verdict = audit(tmp_path, setup(tmp_path, scan_enabled=False, pin="ab" * 32))
     changed = next(f for f in verdict.findings if f.rule == "COMPLYAI-SCAN")
     assert changed.severity == "high" and changed.location.line == 10
+
+
+def test_a_pinned_file_is_read_once_per_audit_and_again_after_it_changes(tmp_path, monkeypatch):
+    import hashlib
+
+    from policy_engine import fileio
+
+    digest = hashlib.sha256(ROWS.encode()).hexdigest()
+    config = setup(tmp_path, scan_enabled=True, pin=digest)
+    reads: list[str] = []
+    real = fileio.sha256_file
+    monkeypatch.setattr(fileio, "sha256_file", lambda path: reads.append(Path(path).name) or real(path))
+    verdict = audit(tmp_path, config)
+    assert "COMPLYAI-SCAN" not in {f.rule for f in verdict.findings}  # the pin holds
+    assert reads == ["answers.csv"]  # pin check and scan cache key share one read
+    (tmp_path / "data" / "answers.csv").write_text(ROWS + "r99,new@example.org,1\n")
+    changed = audit(tmp_path, config)
+    assert "COMPLYAI-SCAN" in {f.rule for f in changed.findings}
+    assert reads == ["answers.csv", "answers.csv"]
