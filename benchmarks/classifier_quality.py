@@ -114,7 +114,7 @@ def toxicity_section(clf, examples: list[D.ToxExample]) -> dict:
 
 
 def print_report(res: dict) -> None:
-    print(f"complyai classifier {res['classifier']} on split '{res['split']}' ({res['provider']})\n")
+    print(f"complyai classifier {res['classifier']} on split '{res['split']}' ({res['provider']}, {res['precision']})\n")
     for group, g in res["pii"]["groups"].items():
         if not g["texts"]:
             continue
@@ -143,13 +143,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=D.DEFAULT_DATA)
     p.add_argument("--json", type=Path, help="also write the full results here")
     p.add_argument("--model-dir", type=Path, help="a model folder written by training/export.py (default: shipped)")
+    p.add_argument("--precision", choices=("auto", "int8", "fp16"), default="auto",
+                   help="fp16: the GPU's float16 model, also on a CPU (default: what this host would run)")
     args = p.parse_args(argv)
     if not args.data.exists():
         print(f"{args.data}: data folder not found (pass --data PATH/TO/shared/data)", file=sys.stderr)
         return 2
     from policy_engine.scan.classifier import load_classifier
 
-    clf = load_classifier(prefer_gpu=True, model_dir=args.model_dir)
+    clf = load_classifier(prefer_gpu=True, model_dir=args.model_dir, precision=args.precision)
     if clf is None:
         print("the classifier model is not shipped in this checkout (see training/README.md)", file=sys.stderr)
         return 2
@@ -162,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     res = {
         "classifier": f"{clf.name} {clf.version}",
         "provider": clf.provider,
+        "precision": clf.precision,
         "split": args.split,
         "pii": pii_section(clf, D.load_pii(args.data, args.split, held_out)),
     }
