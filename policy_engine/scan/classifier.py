@@ -313,12 +313,12 @@ class Classifier:
         want_gpu = prefer_gpu and CUDA in ort.get_available_providers()
         providers = [CUDA, CPU] if want_gpu else [CPU]
         self.precision = "int8"
-        model_path = int8_model
+        model: Path | bytes = int8_model
         if precision == "fp16" or (precision == "auto" and want_gpu):
             fp16_model = self._fp16_model(int8_model, required=precision == "fp16")
             if fp16_model is not None:
-                model_path, self.precision = fp16_model, "fp16"
-        self.session = _session(ort, model_path, providers)
+                model, self.precision = fp16_model, "fp16"
+        self.session = _session(ort, model, providers)
         if precision == "auto" and self.precision == "fp16" and self.session.get_providers()[0] != CUDA:
             # CUDA is compiled in but did not start (no driver, wrong CUDA/cuDNN): on a CPU the int8
             # model is the fast one.
@@ -332,7 +332,7 @@ class Classifier:
         self.entity_types = sorted({label[2:] for label in self.meta.bio_labels if label != "O"})
 
     @staticmethod
-    def _fp16_model(int8_model: Path, *, required: bool) -> Path | None:
+    def _fp16_model(int8_model: Path, *, required: bool) -> Path | bytes | None:
         from policy_engine.scan import fp16
 
         if not fp16.fp16_available():
@@ -433,12 +433,13 @@ class Classifier:
         return predictions
 
 
-def _session(ort: Any, model_path: Path, providers: list[str]) -> Any:
+def _session(ort: Any, model: Path | bytes, providers: list[str]) -> Any:
     options = ort.SessionOptions()
     options.intra_op_num_threads = physical_cores()
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(model_path), sess_options=options, providers=providers)
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, sess_options=options, providers=providers)
 
 
 def load_classifier(

@@ -45,14 +45,23 @@ def cached_fp16_path(int8_model: Path) -> Path:
     return cache_dir() / "classifier" / f"{digest}-fp16-v{DERIVATION_VERSION}.onnx"
 
 
-def ensure_fp16_model(int8_model: Path) -> Path:
-    """Path of the float16 model for ``int8_model``, deriving and caching it when it is not there yet."""
+def ensure_fp16_model(int8_model: Path) -> Path | bytes:
+    """The float16 model for ``int8_model``: the cached file, derived and cached first if need be.
+
+    Where the cache cannot be written (a read-only home in a container), the derived model is returned
+    as bytes, so the GPU still runs float16; it is then derived again by the next process.
+    """
     target = cached_fp16_path(int8_model)
-    if not target.is_file():
-        log.info("deriving a float16 copy of %s for the GPU (once; cached at %s)", int8_model, target)
-        model = float16_model(dequantized_model(int8_model))
+    if target.is_file():
+        return target
+    log.info("deriving a float16 copy of %s for the GPU (once; cached at %s)", int8_model, target)
+    serialized = float16_model(dequantized_model(int8_model)).SerializeToString()
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, model.SerializeToString())
+        write_atomic(target, serialized)
+    except OSError as exc:
+        log.warning("cannot cache the float16 model at %s (%s); it is kept in memory", target, exc)
+        return serialized
     return target
 
 

@@ -199,3 +199,13 @@ def test_without_onnx_the_gpu_runs_int8_and_forcing_fp16_says_what_to_install(
 def test_unknown_precision_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="int8, fp16"):
         C.load_classifier(precision="bf16")
+
+
+def test_a_read_only_cache_keeps_the_float16_model_in_memory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    clf = C.Classifier(prefer_gpu=False, precision="fp16")
+    assert clf.precision == "fp16"
+    (pred,) = clf.predict([SENTENCES[2]])
+    assert ("+44 20 7946 0958", "PHONE_NUMBER") in [(SENTENCES[2][s:e], k) for s, e, k, _ in pred.entities]
