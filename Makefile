@@ -11,6 +11,9 @@ $(BIN)/complyai: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# An editable install leaves the package uncompiled; where PYTHONDONTWRITEBYTECODE is set, every
+	@# `complyai` start would compile it again (~50 ms of a ~250 ms cold audit).
+	$(BIN)/python -m compileall -q policy_engine >/dev/null
 	@touch $(BIN)/complyai
 
 install: $(BIN)/complyai
