@@ -13,6 +13,7 @@ from the train split only, and every choice draws from the seeded ``rng``: same 
 
 from __future__ import annotations
 
+import datetime
 import random
 
 from training.data import PiiExample
@@ -98,9 +99,21 @@ DISTRACTOR_KEYS = {
 }
 DISTRACTOR_CLAUSES = {
     "date": ("meeting on {v}", "due {v}", "the call on {v}", "shipped {v}", "visit on {v}", "as of {v}",
-             "updated {v}", "the deadline is {v}", "appointment {v}", "valid until {v}", "since {v}"),
+             "updated {v}", "the deadline is {v}", "appointment {v}", "valid until {v}", "since {v}",
+             "Lieferung am {v}", "Rechnung vom {v}", "gültig bis {v}", "Besprechung am {v}", "seit dem {v}",
+             "livraison le {v}", "facture du {v}", "valable jusqu'au {v}", "réunion le {v}", "depuis le {v}",
+             "{v}: all checks passed", "posted {v}", "last seen {v}", "expires {v}", "paid on {v}"),
     "code": ("order {v}", "ticket {v}", "ref {v}", "invoice {v}", "case {v}", "tracking {v}", "build {v}"),
 }
+
+# Formats of the non-birth dates drawn by event_date: the shapes of logs, invoices and calendars.
+EVENT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d %B %Y", "%B %d", "%B %d, %Y",
+                      "%b %d %Y", "%d-%m-%Y", "%d %b", "%Y/%m/%d")
+LOG_LEVELS = ("INFO", "WARN", "ERROR", "DEBUG", "info", "warning", "", "[main]", "audit:")
+# Headers before a record whose values carry no keys ("Jane Roe, 4 Elm St, Leeds, 0113 496 0000").
+RECORD_OPENERS = ("", "", "", "Contact: ", "Customer: ", "Recipient: ", "Member: ", "Kunde: ", "Client : ",
+                  "Row 7: ", "- ", "Emergency contact - ", "Guest: ", "Tenant: ")
+RECORD_JOINERS = (", ", ", ", ", ", "; ", " | ", "\n", " - ", ",")
 
 WEIGHT = {"PERSON": 4, "LOCATION": 3, "DATE_OF_BIRTH": 3, "MEDICAL_RECORD_NUMBER": 2, "PHONE_NUMBER": 2,
           "US_PASSPORT": 2, "UK_PASSPORT": 2}
@@ -122,11 +135,20 @@ def value_pools(examples: list[PiiExample]) -> dict[str, list[str]]:
     return pools
 
 
-def distractor_pools(examples: list[PiiExample], pools: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Birth-date values reused as other dates teach that a date needs a birth cue; codes from negatives."""
+def event_date(rng: random.Random) -> str:
+    """A recent or coming date (2015-2029) in a common format: dates that are not birth dates look like this."""
+    day = datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(15 * 365))
+    return day.strftime(rng.choice(EVENT_DATE_FORMATS))
+
+
+def distractor_pools(examples: list[PiiExample], pools: dict[str, list[str]],
+                     rng: random.Random) -> dict[str, list[str]]:
+    """Unlabelled look-alikes: birth-date values reused as other dates (so that a date needs a birth cue,
+    not a birth-date shape), as many recent dates, and codes cut from the negatives."""
     codes = [w.strip(".,;:()") for e in examples if e.source == "synthetic_negative" for w in e.text.split()
              if any(ch.isdigit() for ch in w) and len(w) > 3]
-    return {"date": list(pools.get("DATE_OF_BIRTH", [])), "code": codes}
+    births = list(pools.get("DATE_OF_BIRTH", []))
+    return {"date": births + [event_date(rng) for _ in births], "code": codes}
 
 
 class _Builder:
@@ -216,6 +238,46 @@ def sentence(rng: random.Random, pools: dict[str, list[str]], distractors: dict[
     return b.example()
 
 
+def keyless_record(rng: random.Random, pools: dict[str, list[str]]) -> PiiExample:
+    """A person's values side by side with no keys ("Name, street address, phone"), as in address blocks and
+    CSV rows: each value starts its own entity, and the comma between a name and an address is no part of either."""
+    others = [k for k in ("LOCATION", "PHONE_NUMBER", "EMAIL_ADDRESS", "DATE_OF_BIRTH") if pools.get(k)]
+    chosen = [k for k in others if rng.random() < (0.75 if k == "LOCATION" else 0.4)]
+    rng.shuffle(chosen)
+    kinds = ["PERSON", *chosen] if rng.random() < 0.8 else [*chosen, "PERSON"]
+    b = _Builder()
+    b.add(rng.choice(RECORD_OPENERS))
+    joiner = rng.choice(RECORD_JOINERS)
+    for i, kind in enumerate(kinds):
+        if i:
+            b.add(joiner)
+        b.add(rng.choice(pools[kind]), kind)
+    b.add(rng.choice(ENDINGS))
+    return b.example()
+
+
+def timestamped_line(rng: random.Random, pools: dict[str, list[str]], distractors: dict[str, list[str]],
+                     kinds: list[str], filler: list[str]) -> PiiExample:
+    """A log or chat line that opens with its own date and time: the date is when it was written, no birth date.
+    The rest is a key-value field or cue clause (labelled as usual) or neutral filler."""
+    b = _Builder()
+    stamp = rng.choice(distractors["date"]) if distractors["date"] and rng.random() < 0.3 else event_date(rng)
+    clock = f"{rng.randrange(24):02d}:{rng.randrange(60):02d}" + (f":{rng.randrange(60):02d}" if rng.random() < 0.7 else "")
+    head = rng.choice(("{d} {t}", "[{d} {t}]", "{d}T{t}Z", "{d}, {t}", "{d} {t} UTC", "{d}"))
+    b.add(head.format(d=stamp, t=clock))
+    level = rng.choice(LOG_LEVELS)
+    b.add(f" {level} " if level else " ")
+    if filler and rng.random() < 0.35:
+        b.add(rng.choice(filler))
+    else:
+        cue, value, kind = _field(rng, pools, distractors, kinds)
+        pattern = rng.choice(CLAUSES[cue] if kind else DISTRACTOR_CLAUSES[cue])
+        if rng.random() < 0.5 and kind:
+            pattern = rng.choice(KEYS[cue]) + rng.choice(("=", ": ", " ")) + "{v}"
+        b.add_pattern(pattern, value, kind)
+    return b.example()
+
+
 def neutral_filler(texts: list[str], max_words: int = 25) -> list[str]:
     """Short single-line sentences with no capitalised word after the first (the callers pass non-toxic
     train-split texts only): a name left in the filler would be trained as "O"."""
@@ -232,19 +294,25 @@ def neutral_filler(texts: list[str], max_words: int = 25) -> list[str]:
 
 def augmented_examples(examples: list[PiiExample], filler_texts: list[str], n: int,
                        rng: random.Random) -> list[PiiExample]:
-    """``n`` composed examples: 45 % key-value records, 55 % cue-clause sentences."""
+    """``n`` composed examples: 38 % key-value records, 46 % cue-clause sentences, 8 % keyless records,
+    8 % timestamped lines."""
     pools = value_pools(examples)
     if not pools or n <= 0:
         return []
-    distractors = distractor_pools(examples, pools)
+    distractors = distractor_pools(examples, pools, rng)
     # The types whose cues vary most in real text (names, addresses, birth dates, record numbers) are drawn
     # more often than the self-describing ones (emails, IPs, checksummed ids).
     kinds = [k for k in sorted(pools) for _ in range(WEIGHT.get(k, 1))]
     filler = neutral_filler(filler_texts)
     out = []
     for _ in range(n):
-        if rng.random() < 0.45:
+        r = rng.random()
+        if r < 0.38:
             out.append(kv_record(rng, pools, distractors, kinds))
-        else:
+        elif r < 0.84:
             out.append(sentence(rng, pools, distractors, kinds, filler))
+        elif r < 0.92 and pools.get("PERSON"):
+            out.append(keyless_record(rng, pools))
+        else:
+            out.append(timestamped_line(rng, pools, distractors, kinds, filler))
     return out
