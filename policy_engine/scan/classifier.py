@@ -337,9 +337,9 @@ class Classifier:
 
         if not fp16.fp16_available():
             if required:
-                raise ComplyError("the float16 classifier needs the onnx package",
+                raise ComplyError("the float16 classifier needs the onnx and sympy packages",
                                   hint="pip install 'complyai[gpu]' (see the README's GPU section)")
-            log.warning("the onnx package is missing, so the GPU runs the int8 model; "
+            log.warning("the onnx or sympy package is missing, so the GPU runs the int8 model; "
                         "install complyai[gpu] for float16")
             return None
         try:

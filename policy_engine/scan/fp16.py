@@ -8,7 +8,8 @@ rescale chains become plain ``MatMul`` nodes, onnxruntime's transformer optimise
 layer norms, and the graph is cast to float16 with float32 inputs and outputs kept. The result (~45 MB)
 is cached per user, keyed by the int8 model's digest, so a later run loads it directly.
 
-Needs the ``onnx`` package, which the ``gpu`` extra installs; without it the int8 model runs as is.
+Needs the ``onnx`` and ``sympy`` packages, which the ``gpu`` extra installs; without them the int8
+model runs as is.
 """
 
 from __future__ import annotations
@@ -32,12 +33,11 @@ log = logging.getLogger(__name__)
 
 
 def fp16_available() -> bool:
-    """Whether this environment can derive the float16 model (the ``onnx`` package is installed)."""
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether this environment can derive the float16 model: ``onnx`` to edit the graph, ``sympy`` for
+    the shape inference onnxruntime's attention fusion runs (both come with the ``gpu`` extra)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "sympy"))
 
 
 def cached_fp16_path(int8_model: Path) -> Path:

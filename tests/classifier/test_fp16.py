@@ -17,8 +17,9 @@ import pytest
 from policy_engine.errors import ComplyError, UsageError
 from policy_engine.scan import classifier as C
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("onnx") is None,
-                                reason="onnx is not installed (the test and gpu extras bring it)")
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(name) is None for name in ("onnx", "sympy")),
+    reason="onnx or sympy is not installed (the test and gpu extras bring both)")
 
 INT8 = C.DATA_DIR / C.MODEL_FILE
 SENTENCES = [
@@ -179,7 +180,7 @@ def test_cuda_that_does_not_start_means_int8_on_the_cpu(monkeypatch: pytest.Monk
     assert (clf.provider, clf.precision, clf.batch_size) == (C.CPU, "int8", C.CPU_BATCH)
 
 
-def test_without_onnx_the_gpu_runs_int8_and_forcing_fp16_says_what_to_install(
+def test_without_onnx_or_sympy_the_gpu_runs_int8_and_forcing_fp16_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, cache
 ) -> None:
     from policy_engine.scan import fp16
