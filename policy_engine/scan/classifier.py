@@ -318,7 +318,13 @@ class Classifier:
             fp16_model = self._fp16_model(int8_model, required=precision == "fp16")
             if fp16_model is not None:
                 model, self.precision = fp16_model, "fp16"
-        self.session = _session(ort, model, providers)
+        try:
+            self.session = _session(ort, model, providers)
+        except Exception as exc:  # e.g. a damaged cached copy: the shipped int8 model still works
+            if precision != "auto" or self.precision != "fp16":
+                raise
+            log.warning("the float16 classifier does not load (%s); the GPU runs the int8 model", exc)
+            self.session, self.precision = _session(ort, int8_model, providers), "int8"
         if precision == "auto" and self.precision == "fp16" and self.session.get_providers()[0] != CUDA:
             # CUDA is compiled in but did not start (no driver, wrong CUDA/cuDNN): on a CPU the int8
             # model is the fast one.

@@ -210,3 +210,17 @@ def test_a_read_only_cache_keeps_the_float16_model_in_memory(monkeypatch: pytest
     assert clf.precision == "fp16"
     (pred,) = clf.predict([SENTENCES[2]])
     assert ("+44 20 7946 0958", "PHONE_NUMBER") in [(SENTENCES[2][s:e], k) for s, e, k, _ in pred.entities]
+
+
+def test_a_damaged_cached_copy_falls_back_to_int8(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from policy_engine.scan import fp16
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    damaged = fp16.cached_fp16_path(INT8)
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"not an onnx model")
+    opened = _fake_gpu(monkeypatch, cuda_starts=True)
+    clf = C.load_classifier()
+    assert clf is not None and (clf.provider, clf.precision) == (C.CUDA, "int8")
+    assert opened == [(damaged.name, [C.CUDA, C.CPU]), (C.MODEL_FILE, [C.CUDA, C.CPU])]
+    assert clf.predict(["Call me on +44 20 7946 0958 tomorrow."])[0].entities
