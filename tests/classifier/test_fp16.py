@@ -224,3 +224,21 @@ def test_a_damaged_cached_copy_falls_back_to_int8(monkeypatch: pytest.MonkeyPatc
     assert clf is not None and (clf.provider, clf.precision) == (C.CUDA, "int8")
     assert opened == [(damaged.name, [C.CUDA, C.CPU]), (C.MODEL_FILE, [C.CUDA, C.CPU])]
     assert clf.predict(["Call me on +44 20 7946 0958 tomorrow."])[0].entities
+
+
+def _cuda_runs() -> bool:
+    import onnxruntime as ort
+
+    if C.CUDA not in ort.get_available_providers():
+        return False
+    session = ort.InferenceSession(str(INT8), providers=[C.CUDA, C.CPU])
+    return session.get_providers()[0] == C.CUDA
+
+
+@pytest.mark.skipif(not _cuda_runs(), reason="no working CUDA here (needs onnxruntime-gpu and an NVIDIA GPU)")
+def test_on_a_real_gpu_float16_runs_on_cuda_and_agrees_with_the_cpu(int8_clf: C.Classifier, cache) -> None:
+    gpu = C.load_classifier()
+    assert gpu is not None and (gpu.provider, gpu.precision, gpu.batch_size) == (C.CUDA, "fp16", C.GPU_BATCH)
+    for a, b in zip(int8_clf.predict(SENTENCES), gpu.predict(SENTENCES), strict=True):
+        assert [e[:3] for e in a.entities] == [e[:3] for e in b.entities]
+        assert abs(a.toxicity - b.toxicity) < 0.05
