@@ -196,6 +196,36 @@ def _region_pointer(source: WorkloadSource) -> str:
     return f"{source.template_pointer}/spec/{field_name}"
 
 
+def declared_risk_tiers(cards: list[Path]) -> set[str]:
+    """The ``spec.risk.tier`` values of complyai model cards; cards without one (or unreadable) add none."""
+    import yaml
+
+    tiers = set()
+    for card in cards:
+        try:
+            document = yaml.safe_load(card.read_text(encoding="utf-8"))
+            tier = ((document.get("spec") or {}).get("risk") or {}).get("tier")
+        except Exception:  # noqa: BLE001 - the card's own audit reports an unreadable card; this is advice
+            continue
+        if isinstance(tier, str) and tier:
+            tiers.add(tier)
+    return tiers
+
+
+def _risk_tier_notices(source: WorkloadSource, cards: list[Path]) -> list[Notice]:
+    """Advice when the object's complyai.io/risk-tier (annotation or label) is not its cards' tier."""
+    claimed = source.annotations.get(RISK_TIER)
+    pointer = source.pointer_of(RISK_TIER)
+    if not claimed:
+        claimed = source.labels.get(RISK_TIER)
+        pointer = source.base + "/metadata/labels/" + escape(RISK_TIER)
+    tiers = declared_risk_tiers(cards) if claimed and cards else set()
+    if not tiers or claimed in tiers:
+        return []
+    return [Notice(f"{RISK_TIER}={claimed} but the model card declares risk tier {', '.join(sorted(tiers))}; "
+                   "the card's tier is the one the rules use", pointer)]
+
+
 def build_workload(source: WorkloadSource, cards: list[Path], manifests: list[Path],
                    *, images_verified: bool, path: Path | None = None, display: str | None = None,
                    positions: Positions | None = None) -> BuiltWorkload:
@@ -243,6 +273,7 @@ def build_workload(source: WorkloadSource, cards: list[Path], manifests: list[Pa
             notices.append(Notice(f"region(s) {', '.join(unknown)} not in the region table: residency not "
                                   f"checked; set {PREFIX}region to the ISO country", _region_pointer(source)))
         places = list(found) or [None]
+    notices.extend(_risk_tier_notices(source, cards))
     links = [Link(kind="model_card", target=card, pointer=source.pointer_of(MODEL_CARDS)) for card in cards]
     links += [Link(kind="data_manifest", target=m, pointer=source.pointer_of(DATA_MANIFESTS)) for m in manifests]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policy_engine.artifacts import k8s_podspec as podspec
-from policy_engine.artifacts.k8s_workload import RISK_TIER, build_workload, source_of
+from policy_engine.artifacts.k8s_workload import build_workload, source_of
 from policy_engine.findings import ENGINE_RULESET, SEVERITY_RANK, Finding, Verdict
 from policy_engine.webhook.evidence import EvidenceStore, Record, evidence_path
 from policy_engine.webhook.review import AdmissionRequest
@@ -109,7 +109,7 @@ class Decider:
             return run_audit(options)
 
     def _judged(self, key: tuple, cards: list[Path], manifests: list[Path], workloads: list,
-                source, may_audit: bool) -> tuple[_Judgement, bool]:
+                may_audit: bool) -> tuple[_Judgement, bool]:
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -118,9 +118,6 @@ class Decider:
         if not may_audit:
             raise NeedsAudit
         judgement = judge(self.audit(cards + manifests, workloads))
-        advice = self._risk_tier_warning(source, cards)
-        if advice:
-            judgement = _Judgement(judgement.reasons, tuple(advice) + judgement.warnings, judgement.controls)
         with self._cache_lock:
             self._cache[key] = judgement
             while len(self._cache) > self.settings.cache_size:
@@ -221,26 +218,7 @@ class Decider:
             reasons.append("no model card: the declarations of the workload's images cover none")
         if reasons and self.settings.mode == "enforce":
             return self._finish(source.display, reasons, warnings, [])
-        key = (tuple(sorted(r.digest for r in records)), built.facts_hash, self.store.generation,
-               source.annotations.get(RISK_TIER) or source.labels.get(RISK_TIER))
-        judgement, cached = self._judged(key, cards, manifests, built.artifacts, source, may_audit)
+        key = (tuple(sorted(r.digest for r in records)), built.facts_hash, self.store.generation)
+        judgement, cached = self._judged(key, cards, manifests, built.artifacts, may_audit)
         return self._finish(source.display, reasons + list(judgement.reasons), warnings + list(judgement.warnings),
                             list(judgement.controls), cached)
-
-    @staticmethod
-    def _risk_tier_warning(source, cards: list[Path]) -> list[str]:
-        claimed = source.annotations.get(RISK_TIER) or source.labels.get(RISK_TIER)
-        if not claimed or not cards:
-            return []
-        import yaml
-
-        tiers = set()
-        for card in cards:
-            try:
-                document = yaml.safe_load(card.read_text(encoding="utf-8"))
-                tiers.add(str(((document.get("spec") or {}).get("risk") or {}).get("tier")))
-            except Exception:  # noqa: BLE001 - the pipeline reports an unreadable card; this is advice only
-                continue
-        if tiers and claimed not in tiers:
-            return [f"{RISK_TIER}={claimed} but the model card declares risk tier {', '.join(sorted(tiers))}"]
-        return []

@@ -215,6 +215,19 @@ def test_a_missing_model_card_is_a_located_link_finding(project):
     assert link.location.line == line_of(text, "complyai.io/model-cards")
 
 
+def test_a_risk_tier_annotation_unlike_the_cards_is_a_low_finding_at_the_annotation(project):
+    claimed = DEPLOYMENT.replace("        complyai.io/region: IE\n",
+                                 "        complyai.io/region: IE\n        complyai.io/risk-tier: minimal\n")
+    verdict = audit(write(project, "deploy.yaml", claimed))
+    [advice] = [f for f in verdict.findings if "risk-tier" in f.message]
+    assert advice.severity == "low" and advice.location.line == line_of(claimed, "complyai.io/risk-tier")
+    assert "minimal" in advice.message and "high" in advice.message  # what it says, what the card says
+
+    agreeing = claimed.replace("risk-tier: minimal", "risk-tier: high")
+    verdict = audit(write(project, "deploy.yaml", agreeing))
+    assert not [f for f in verdict.findings if "risk-tier" in f.message]
+
+
 # -- hostile input: problems, never exceptions ---------------------------------------------------------
 
 HOSTILE = {

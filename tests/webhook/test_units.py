@@ -77,6 +77,18 @@ def test_annotations_become_typed_fields_and_bad_values_problems():
     assert any("complyai.io/no-such-field" in w for w in built.warnings)
 
 
+@pytest.mark.parametrize(("claimed", "advised"), [("minimal", True), ("high", False), (None, False)])
+def test_a_risk_tier_unlike_the_cards_is_a_warning_at_admission(claimed: str | None, advised: bool) -> None:
+    annotations = {"complyai.io/risk-tier": claimed} if claimed else {}
+    obj = workload("Deployment", pod_spec("a"), annotations)
+    source = source_of("Deployment", obj, podspec.pod_template("Deployment", obj), "ml-prod")
+    built = build_workload(source, [SAMPLE / "model_card.yaml"], [], images_verified=False)  # tier: high
+    advice = [w for w in built.warnings if "risk-tier" in w]
+    assert bool(advice) is advised
+    if advised:
+        assert "risk-tier=minimal" in advice[0] and "risk tier high" in advice[0]
+
+
 def test_several_possible_countries_give_one_workload_each():
     spec = pod_spec("a")
     spec["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
