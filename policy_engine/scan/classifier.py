@@ -173,24 +173,60 @@ def decode_bio(
     Decisions are taken per word, not per word piece: a word's type is the argmax of its pieces' mean
     probability summed over B- and I- of each type, so one word never ends up split across two types.
     """
+    return decode_many([(probs, offsets, text)], labels)[0]
+
+
+def decode_many(
+    items: list[tuple[np.ndarray, list[tuple[int, int]], str]], labels: tuple[str, ...]
+) -> list[list[Entity]]:
+    """``decode_bio`` for many texts, with the array work done once for all of them.
+
+    Per-text numpy calls cost more than their arithmetic on short texts, so the word means, type scores
+    and entity decisions of every text are computed on one concatenated array; only the walk over the
+    (few) entity words stays per text.
+    """
     import numpy as np
 
     kinds, b_idx, i_idx, o_idx = _label_layout(tuple(labels))
-    words = _words(offsets, text)
-    if not words:
-        return []
+    words_of = [_words(offsets, text) for _, offsets, text in items]
+    firsts: list[int] = []
+    sizes: list[int] = []
+    word_base = [0]  # index of each text's first word in the concatenation
+    token_base = 0
+    for (probs, _, _), words in zip(items, words_of, strict=True):
+        for word in words:
+            firsts.append(token_base + word[0])
+            sizes.append(len(word))
+        word_base.append(len(firsts))
+        token_base += len(probs)
+    if not firsts:
+        return [[] for _ in items]
+    stacked = np.concatenate([np.asarray(probs, dtype=np.float32) for probs, _, _ in items])
     # Word means in one pass: a word is a run of consecutive tokens, so reduceat over its first tokens.
-    firsts = np.fromiter((w[0] for w in words), dtype=np.intp, count=len(words))
-    sizes = np.fromiter((len(w) for w in words), dtype=np.float32, count=len(words))
-    avg = np.add.reduceat(np.asarray(probs, dtype=np.float32), firsts, axis=0) / sizes[:, None]
+    avg = np.add.reduceat(stacked, np.asarray(firsts, dtype=np.intp), axis=0)
+    avg /= np.asarray(sizes, dtype=np.float32)[:, None]
     type_scores = avg[:, b_idx] + avg[:, i_idx]
     best = type_scores.argmax(axis=1)
-    rows = np.arange(len(words))
+    rows = np.arange(len(firsts))
     best_score = type_scores[rows, best]
-    entity_words = np.flatnonzero(best_score > avg[:, o_idx]).tolist()
+    entity_words = np.flatnonzero(best_score > avg[:, o_idx])
     begins = (avg[rows, b_idx[best]] >= avg[rows, i_idx[best]]).tolist()
     score_list = best_score.tolist()
+    # Entity words of text k are entity_words[cut[k]:cut[k + 1]] (global word indices).
+    cut = np.searchsorted(entity_words, word_base).tolist()
+    entity_list = entity_words.tolist()
 
+    out: list[list[Entity]] = []
+    for k, ((_, offsets, text), words) in enumerate(zip(items, words_of, strict=True)):
+        base = word_base[k]
+        spans = [(w - base, w) for w in entity_list[cut[k] : cut[k + 1]]]
+        out.append(_walk(spans, words, offsets, text, kinds, type_scores, begins, score_list))
+    return out
+
+
+def _walk(spans: list[tuple[int, int]], words: list[list[int]], offsets: list[tuple[int, int]], text: str,
+          kinds: tuple[str, ...], type_scores: np.ndarray, begins: list[bool], scores: list[float]) -> list[Entity]:
+    """Join a text's entity words into entities; ``spans`` = (word index in the text, global word index)."""
     entities: list[Entity] = []
     current: list[Any] | None = None  # [first_token, last_token, summed type scores, [word scores]]
 
@@ -208,7 +244,7 @@ def decode_bio(
                 entities.append((start, end, kind, float(sum(current[3]) / len(current[3]))))
 
     previous = -2
-    for w in entity_words:
+    for w, g in spans:
         word = words[w]
         if w != previous + 1:  # a word that is no entity lies between: the open span ends there
             close()
@@ -216,15 +252,15 @@ def decode_bio(
         previous = w
         # Glued to the open span (no space between: "7069" + "-" + "793") or tagged I-: same entity.
         glued = current is not None and offsets[word[0]][0] == offsets[current[1]][1]
-        if current is None or (begins[w] and not glued):
+        if current is None or (begins[g] and not glued):
             close()
-            current = [word[0], word[-1], type_scores[w].copy(), [score_list[w]]]
+            current = [word[0], word[-1], type_scores[g].copy(), [scores[g]]]
         else:
             current[1] = word[-1]
-            current[2] += type_scores[w]
-            current[3].append(score_list[w])
+            current[2] += type_scores[g]
+            current[3].append(scores[g])
     close()
-    return _widen_atomic(text, entities)
+    return _widen_atomic(text, entities) if entities else []
 
 
 _EDGE_PUNCT = ",;:.-\u2013\u2014 "  # never the first character of an entity
@@ -423,12 +459,14 @@ class Classifier:
                 token_probs[i][a:b][better] = window_probs[better]
                 token_margin[i][a:b][better] = margin[better]
 
+        # Texts with no token that could start an entity have nothing to decode (most texts a scan meets).
+        to_decode = [i for i, probs_i in enumerate(token_probs) if probs_i is not None and maybe_entity[i]]
+        decoded = decode_many([(token_probs[i], encodings[i].offsets, texts[i]) for i in to_decode], labels)
+        entities_of = dict(zip(to_decode, decoded, strict=True))
         predictions = []
         subtypes = self.meta.toxicity_outputs[1:]
         for i, scores in enumerate(seq_probs.tolist()):
-            probs_i = token_probs[i]
-            # No token that could start an entity: nothing to decode (most texts a scan meets).
-            entities = decode_bio(probs_i, encodings[i].offsets, texts[i], labels) if probs_i is not None and maybe_entity[i] else []
+            entities = entities_of.get(i, [])
             predictions.append(
                 Prediction(
                     entities=entities,
