@@ -197,16 +197,16 @@ def _region_pointer(source: WorkloadSource) -> str:
 
 
 def declared_risk_tiers(cards: list[Path]) -> set[str]:
-    """The ``spec.risk.tier`` values of complyai model cards; cards without one (or unreadable) add none."""
-    import yaml
+    """The risk tiers the model cards declare; a card without one (or unreadable) adds none.
+
+    Cards are read by the artifact loaders, so any card format counts and a hostile file meets the same
+    size, depth and alias limits as everywhere else (its own audit reports what is wrong with it).
+    """
+    from policy_engine.artifacts import load_artifact  # the package imports this module
 
     tiers = set()
     for card in cards:
-        try:
-            document = yaml.safe_load(card.read_text(encoding="utf-8"))
-            tier = ((document.get("spec") or {}).get("risk") or {}).get("tier")
-        except Exception:  # noqa: BLE001 - the card's own audit reports an unreadable card; this is advice
-            continue
+        tier = (load_artifact(card, str(card)).fields.get("risk") or {}).get("tier")
         if isinstance(tier, str) and tier:
             tiers.add(tier)
     return tiers
