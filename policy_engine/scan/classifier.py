@@ -371,7 +371,7 @@ class Classifier:
         self.batch_size = GPU_BATCH if self.provider == CUDA else CPU_BATCH
         self.window = self.meta.max_length - 2  # room for [CLS] and [SEP]
         self.stride = max(1, self.window * 3 // 4)
-        self.entity_types = sorted({label[2:] for label in self.meta.bio_labels if label != "O"})
+        self.entity_types = list(_label_layout(self.meta.bio_labels)[0])
 
     @staticmethod
     def _fp16_model(int8_model: Path, *, required: bool) -> Path | bytes | None:

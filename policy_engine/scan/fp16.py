@@ -72,7 +72,7 @@ def dequantized_model(int8_model: Path) -> onnx.ModelProto:
     model = onnx.load(str(int8_model))
     graph = model.graph
     inits = {init.name: init for init in graph.initializer}
-    producer = {out: node for node in graph.node for out in node.output}
+    producer = _producers(graph)
     consumers: dict[str, list[Any]] = {}
     for node in graph.node:
         for name in node.input:
@@ -167,6 +167,11 @@ def _gather_from_dequantize(node: Any, inits: dict, producer: dict, new_inits: l
     return node, helper.make_node("Gather", [name, gather.input[1]], [node.output[0]], name=f"{gather.name}_fp", **attrs)
 
 
+def _producers(graph: Any) -> dict[str, Any]:
+    """Tensor name -> the node that outputs it."""
+    return {out: node for node in graph.node for out in node.output}
+
+
 def _only_consumer(name: str, consumers: dict, op_type: str) -> Any:
     users = consumers.get(name, [])
     return users[0] if len(users) == 1 and users[0].op_type == op_type else None
@@ -234,7 +239,7 @@ def _constant_reshape_targets(model: onnx.ModelProto) -> None:
     from onnx import numpy_helper
 
     graph = model.graph
-    producer = {out: node for node in graph.node for out in node.output}
+    producer = _producers(graph)
     constants = _constants(model)
 
     def copied_dim(name: str) -> int | None:  # Unsqueeze(Gather(Shape(t), k)) -> k
@@ -274,7 +279,7 @@ def _unsqueeze_mask_before_cast(model: onnx.ModelProto) -> None:
     from onnx import helper
 
     graph = model.graph
-    producer = {out: node for node in graph.node for out in node.output}
+    producer = _producers(graph)
     inputs = {i.name for i in graph.input}
     for node in graph.node:
         if node.op_type != "Unsqueeze":
